@@ -1,0 +1,70 @@
+"""The batch plan: which rows, in which order, in which batches, for every epoch.
+
+Both TensorFlows are fed from this plan, never from their own shuffles, so the order is the same
+bytes on both sides. Its hash goes into every result.
+"""
+
+import hashlib
+from typing import Iterator, List, Optional
+
+import numpy as np
+
+
+class BatchPlan(object):
+    """Row order per epoch (a fresh ``RandomState(seed + epoch)`` permutation, or identity)."""
+
+    def __init__(self, n_rows: int, epochs: int, batch_size: Optional[int] = None, shuffle: bool = True, seed: int = 0) -> None:
+        if n_rows <= 0:
+            raise ValueError("a batch plan needs at least one row, got %d" % n_rows)
+        if epochs <= 0:
+            raise ValueError("a batch plan needs at least one epoch, got %d" % epochs)
+        self.n_rows = int(n_rows)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size) if batch_size else self.n_rows
+        if self.batch_size <= 0:
+            raise ValueError("batch_size must be positive, got %d" % self.batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-self.n_rows // self.batch_size)
+
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size >= self.n_rows
+
+    def order(self, epoch: int) -> np.ndarray:
+        """Row indices of ``epoch`` in training order (int64)."""
+        if not 0 <= epoch < self.epochs:
+            raise IndexError("epoch %d outside 0..%d" % (epoch, self.epochs - 1))
+        if not self.shuffle:
+            return np.arange(self.n_rows, dtype=np.int64)
+        return np.random.RandomState(self.seed + epoch).permutation(self.n_rows).astype(np.int64)
+
+    def batches(self, epoch: int) -> Iterator[np.ndarray]:
+        """Row indices of each batch of ``epoch``; the last one may be smaller."""
+        order = self.order(epoch)
+        for start in range(0, self.n_rows, self.batch_size):
+            yield order[start:start + self.batch_size]
+
+    def all_orders(self) -> List[np.ndarray]:
+        return [self.order(e) for e in range(self.epochs)]
+
+    def sha256(self) -> str:
+        """Hash of every epoch's order and the batch size."""
+        digest = hashlib.sha256()
+        digest.update(("%d:%d:%d;" % (self.n_rows, self.epochs, self.batch_size)).encode("ascii"))
+        for epoch in range(self.epochs):
+            digest.update(self.order(epoch).astype("<i8").tobytes())
+        return digest.hexdigest()
+
+    def to_dict(self) -> dict:
+        return {
+            "n_rows": self.n_rows,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "seed": self.seed,
+            "batches_per_epoch": self.batches_per_epoch,
+        }

@@ -1,0 +1,118 @@
+"""Result files: one small versioned JSON per implementation, written atomically."""
+
+import json
+import math
+import os
+from typing import Any, Dict, List, Mapping, Optional
+
+from shared import SCHEMA_VERSION, atomic
+from shared.errors import ResultError, TrainingError
+
+REQUIRED = (
+    "schema",
+    "run_id",
+    "env",
+    "side",
+    "case",
+    "impl",
+    "status",
+    "fingerprint",
+    "data_sha256",
+    "arrays_sha256",
+    "plan_sha256",
+    "spec_sha256",
+    "hyperparameters",
+    "coefficients",
+    "loss_history",
+    "timings",
+)
+
+
+class Trained(object):
+    """What an implementation's ``run`` returns: coefficients by name, per-epoch loss, extras."""
+
+    def __init__(self, coefficients: Mapping[str, float], loss_history: List[float], extra: Optional[Dict[str, Any]] = None) -> None:
+        self.coefficients = dict((str(k), float(v)) for k, v in coefficients.items())
+        self.loss_history = [float(v) for v in loss_history]
+        self.extra = dict(extra or {})
+
+    def check_finite(self, run_id: str) -> None:
+        """Refuse coefficients or losses that diverged to NaN or infinity."""
+        bad = sorted(k for k, v in self.coefficients.items() if not math.isfinite(v))
+        if bad or not all(math.isfinite(v) for v in self.loss_history):
+            first_bad_epoch = next((i for i, v in enumerate(self.loss_history) if not math.isfinite(v)), None)
+            raise TrainingError(
+                "%s diverged" % run_id,
+                expected="finite coefficients and losses",
+                found="non-finite coefficients %s; first non-finite loss at epoch %s"
+                % (", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "") if bad else "none", first_bad_epoch),
+                fix="lower the learning rate or check the data for extreme values",
+            )
+
+
+def run_id(env: str, case: str, impl: str) -> str:
+    return "%s/%s/%s" % (env, case, impl)
+
+
+def runs_dir(results: str) -> str:
+    return os.path.join(results, "runs")
+
+
+def result_path(results: str, env: str, case: str, impl: str) -> str:
+    return os.path.join(runs_dir(results), env, case, impl + ".json")
+
+
+def write(results: str, payload: Dict[str, Any]) -> str:
+    """Validate and atomically write one result; returns its path."""
+    payload = dict(payload)
+    payload.setdefault("schema", SCHEMA_VERSION)
+    missing = [k for k in REQUIRED if k not in payload]
+    if missing:
+        raise ResultError(
+            "result %s is incomplete" % payload.get("run_id", "?"),
+            expected="keys " + ", ".join(REQUIRED),
+            found="missing " + ", ".join(missing),
+            fix="this is a bug in the implementation wrapper; report it",
+        )
+    path = result_path(results, payload["env"], payload["case"], payload["impl"])
+    atomic.write_json(path, payload)
+    return path
+
+
+def read(path: str) -> Dict[str, Any]:
+    """Read and validate a result file."""
+    try:
+        with open(path) as handle:
+            payload = json.load(handle)
+    except (OSError, IOError) as exc:
+        raise ResultError(
+            "result %s cannot be read" % path,
+            expected="a JSON result file",
+            found=str(exc),
+            fix="run the environment again",
+        ) from None
+    except ValueError as exc:
+        raise ResultError(
+            "result %s is not valid JSON (partial or corrupted)" % path,
+            expected="a complete JSON result",
+            found=str(exc),
+            fix="delete it and run the environment again",
+        ) from None
+    if not isinstance(payload, dict):
+        raise ResultError("result %s is not a JSON object" % path, expected="an object", found=type(payload).__name__)
+    missing = [k for k in REQUIRED if k not in payload]
+    if missing:
+        raise ResultError(
+            "result %s is incomplete" % path,
+            expected="keys " + ", ".join(REQUIRED),
+            found="missing " + ", ".join(missing),
+            fix="delete it and run the environment again",
+        )
+    if payload["schema"] != SCHEMA_VERSION:
+        raise ResultError(
+            "result %s has schema %r" % (path, payload["schema"]),
+            expected="schema %d" % SCHEMA_VERSION,
+            found="schema %r" % payload["schema"],
+            fix="run the environment again with this version of the kit",
+        )
+    return payload

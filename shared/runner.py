@@ -1,0 +1,155 @@
+"""Runs every registered case of one side in one interpreter (TensorFlow imported once) and writes results."""
+
+import argparse
+import importlib
+import os
+import shutil
+import sys
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from shared import SCHEMA_VERSION, atomic, data, results
+from shared.errors import KitError
+from shared.plan import BatchPlan
+from shared.registry import Case, select
+
+DEFAULT_RESULTS = "results"
+
+
+def results_root(explicit: Optional[str] = None) -> str:
+    """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
+    return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
+
+
+def make_plan(case: Case, n_rows: int) -> BatchPlan:
+    hp = case.hyperparameters
+    return BatchPlan(n_rows, hp["epochs"], hp.get("batch_size"), hp.get("shuffle", True), hp.get("plan_seed", 0))
+
+
+def parser(side: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m %s" % ("legacy_tf1" if side == "tf1" else "modern_tf2"),
+                                description="Train every registered case on the %s side and write results." % side)
+    p.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
+    p.add_argument("--env", default=side, help="name of this environment in results/runs/ (default: %s)" % side)
+    p.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
+    p.add_argument("--impls", nargs="*", default=None, help="implementation names (default: all of each case)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
+    p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
+    return p
+
+
+def _clear_env_runs(root: str, env: str) -> None:
+    """Remove this env's previous results first, so a crash leaves a missing side, never a stale one."""
+    folder = os.path.join(results.runs_dir(root), env)
+    if os.path.isdir(folder):
+        trash = os.path.join(results.runs_dir(root), ".%s.old-%d" % (env, os.getpid()))
+        os.rename(folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, Any], dataset, plan) -> Dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "run_id": results.run_id(env, case.name, impl),
+        "env": env,
+        "side": side,
+        "case": case.name,
+        "impl": impl,
+        "status": "error",
+        "fingerprint": fingerprint,
+        "data_sha256": dataset.sha256 if dataset is not None else None,
+        "arrays_sha256": dataset.arrays_sha256() if dataset is not None else None,
+        "plan_sha256": plan.sha256() if plan is not None else None,
+        "plan": plan.to_dict() if plan is not None else None,
+        "spec_sha256": case.spec_sha256(),
+        "hyperparameters": case.hyperparameters,
+        "coefficients": {},
+        "loss_history": [],
+        "timings": {},
+        "extra": {},
+    }
+
+
+def run_side(
+    argv: Optional[Sequence[str]],
+    side: str,
+    package: str,
+    setup: Callable[[str], Dict[str, Any]],
+    log: Callable[[str], None] = print,
+) -> int:
+    """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
+
+    ``setup(device)`` imports TensorFlow once, checks the device and returns the TF part of the
+    fingerprint (with ``import_s``). Returns the process exit code.
+    """
+    started = time.perf_counter()
+    args = parser(side).parse_args(argv)
+    root = results_root(args.results)
+    try:
+        cases = select(args.cases)
+        data.ensure(root, cases, log=log)
+    except KitError as exc:
+        log("error: %s" % exc)
+        return 2
+    _clear_env_runs(root, args.env)
+    base_fp = __import__("shared.fingerprint", fromlist=["base"]).base(args.lock)
+    try:
+        tf_fp = setup(args.device)
+    except KitError as exc:
+        log("error: %s" % exc)
+        return 2
+    fingerprint = dict(base_fp)
+    fingerprint.update(tf_fp)
+    import_s = float(tf_fp.get("import_s", 0.0))
+    log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
+        args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"), import_s))
+    failures = []  # type: List[str]
+    written = []  # type: List[str]
+    for case in cases:
+        impls = [i for i in case.impls.get(side, ()) if not args.impls or i in args.impls]
+        if not impls:
+            continue
+        dataset = plan = None
+        try:
+            dataset = data.load(root, case)
+            plan = make_plan(case, dataset.n_rows)
+            module = importlib.import_module("%s.%s" % (package, case.name))
+        except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
+            for impl in impls:
+                payload = _payload(case, args.env, side, impl, fingerprint, dataset, plan)
+                payload["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+                written.append(results.write(root, payload))
+                failures.append(payload["run_id"])
+            log("%s/%s: FAILED before training: %s" % (args.env, case.name, exc))
+            continue
+        for impl in impls:
+            payload = _payload(case, args.env, side, impl, fingerprint, dataset, plan)
+            t0 = time.perf_counter()
+            try:
+                trained = module.run(impl, case, dataset, plan)
+                train_s = time.perf_counter() - t0
+                trained.check_finite(payload["run_id"])
+                payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history, extra=trained.extra)
+                payload["timings"] = {"import_s": import_s, "train_s": train_s, "total_s": time.perf_counter() - t0}
+                log("%s: ok in %.2fs, final loss %.6g" % (payload["run_id"], train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
+            except Exception as exc:  # noqa: BLE001 - one failing implementation must not hide the others
+                payload["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+                payload["timings"] = {"import_s": import_s, "train_s": None, "total_s": time.perf_counter() - t0}
+                failures.append(payload["run_id"])
+                log("%s: FAILED: %s: %s" % (payload["run_id"], type(exc).__name__, exc))
+            written.append(results.write(root, payload))
+    env_summary = {
+        "schema": SCHEMA_VERSION,
+        "env": args.env,
+        "side": side,
+        "fingerprint": fingerprint,
+        "results": [os.path.relpath(p, root) for p in written],
+        "failures": failures,
+        "wall_s": time.perf_counter() - started,
+    }
+    atomic.write_json(os.path.join(results.runs_dir(root), args.env, "env.json"), env_summary)
+    if failures:
+        log("%s: %d implementation(s) failed: %s" % (args.env, len(failures), ", ".join(failures)))
+        return 1
+    return 0
