@@ -2,6 +2,7 @@
 
 from shared.registry import Case, DatasetSpec, Tolerance, register
 
+# Every FTRL setting explicit on both sides (TF1 FtrlOptimizer defaults differ from Keras' in places).
 FTRL = {
     "optimizer": "ftrl",
     "learning_rate": 0.2,
@@ -12,6 +13,8 @@ FTRL = {
     "l2_shrinkage_regularization_strength": 0.0,
     "beta": 0.0,
 }
+
+PAIR_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}
 
 register(
     Case(
@@ -34,5 +37,40 @@ register(
             "strict": Tolerance(1e-5, "same float32 full-batch steps from the same start; only reduction order may differ"),
             "oracle": Tolerance(1e-4, "GD contracts the error by ~0.8 per epoch: 100 epochs leave ~1e-9 plus float32 rounding"),
         },
+    )
+)
+
+register(
+    Case(
+        name="pairshift",
+        description="y = w[item1] - w[item2]: Estimator + feature columns + contrib regression head + FTRL vs Keras",
+        dataset=DatasetSpec("pairshift", "pairshift", {
+            "n_items": 100, "n_pairs": 20000, "value_scale": 1.0, "noise": 0.1, "seed": 2019}),
+        hyperparameters=dict(FTRL, epochs=20, batch_size=100, shuffle=True, plan_seed=0, init=0.0),
+        impls=PAIR_IMPLS,
+        reference="tf1/estimator",
+        tolerances={
+            "strict": Tolerance(1e-5, "same batches, same zero start, same FTRL settings; float32 sum order only"),
+            "oracle": Tolerance(2e-2, "minibatch FTRL stops near, not at, the least-squares optimum (noise 0.1, 20 epochs)"),
+        },
+        gauge=("",),
+    )
+)
+
+register(
+    Case(
+        name="pairlincorr",
+        description="pairs with an offset c and slope correction d per item around u0: value = u + c + d (u - u0)",
+        dataset=DatasetSpec("pairlincorr", "pairlincorr", {
+            "n_items": 100, "n_pairs": 20000, "offset_scale": 1.0, "slope_scale": 0.05, "u0": 50.0,
+            "u_halfwidth": 10.0, "noise": 0.1, "seed": 2019}),
+        hyperparameters=dict(FTRL, epochs=20, batch_size=100, shuffle=True, plan_seed=0, init=0.0, u0=50.0),
+        impls=PAIR_IMPLS,
+        reference="tf1/estimator",
+        tolerances={
+            "strict": Tolerance(1e-5, "same batches, same zero start, same FTRL settings; float32 sum order only"),
+            "oracle": Tolerance(2e-2, "minibatch FTRL stops near, not at, the least-squares optimum (noise 0.1, 20 epochs)"),
+        },
+        gauge=("c[",),
     )
 )

@@ -29,11 +29,21 @@ REQUIRED = (
 
 
 class Trained(object):
-    """What an implementation's ``run`` returns: coefficients by name, per-epoch loss, extras."""
+    """What an implementation's ``run`` returns: coefficients by name, one snapshot per epoch, extras.
 
-    def __init__(self, coefficients: Mapping[str, float], loss_history: List[float], extra: Optional[Dict[str, Any]] = None) -> None:
+    The runner turns the snapshots into the loss history with the case's numpy model, so every
+    implementation's curve is the same full-data float64 loss.
+    """
+
+    def __init__(
+        self,
+        coefficients: Mapping[str, float],
+        snapshots: Optional[List[Mapping[str, float]]] = None,
+        extra: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.coefficients = dict((str(k), float(v)) for k, v in coefficients.items())
-        self.loss_history = [float(v) for v in loss_history]
+        self.snapshots = [dict(s) for s in (snapshots or [])]
+        self.loss_history = []  # type: List[float]
         self.extra = dict(extra or {})
 
     def check_finite(self, run_id: str) -> None:

@@ -9,8 +9,9 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from shared import SCHEMA_VERSION, atomic, data, results
+from shared import SCHEMA_VERSION, atomic, data, models, results
 from shared.errors import KitError
+from shared.fingerprint import base as fingerprint_base
 from shared.plan import BatchPlan
 from shared.registry import Case, select
 
@@ -20,6 +21,16 @@ DEFAULT_RESULTS = "results"
 def results_root(explicit: Optional[str] = None) -> str:
     """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
     return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
+
+
+_DESIGNS = {}  # type: Dict[str, models.Design]
+
+
+def design(case: Case, dataset) -> models.Design:
+    """The case's numpy design matrix, built once per run of the side."""
+    if case.name not in _DESIGNS:
+        _DESIGNS[case.name] = models.design(dataset, case.hyperparameters)
+    return _DESIGNS[case.name]
 
 
 def make_plan(case: Case, n_rows: int) -> BatchPlan:
@@ -39,13 +50,14 @@ def parser(side: str) -> argparse.ArgumentParser:
     return p
 
 
-def _clear_env_runs(root: str, env: str) -> None:
-    """Remove this env's previous results first, so a crash leaves a missing side, never a stale one."""
-    folder = os.path.join(results.runs_dir(root), env)
-    if os.path.isdir(folder):
-        trash = os.path.join(results.runs_dir(root), ".%s.old-%d" % (env, os.getpid()))
-        os.rename(folder, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+def _clear_env_runs(root: str, env: str, case_names: Sequence[str]) -> None:
+    """Remove this env's previous results of these cases first: a crash leaves a missing side, never a stale one."""
+    for name in case_names:
+        folder = os.path.join(results.runs_dir(root), env, name)
+        if os.path.isdir(folder):
+            trash = os.path.join(results.runs_dir(root), ".%s-%s.old-%d" % (env, name, os.getpid()))
+            os.rename(folder, trash)
+            shutil.rmtree(trash, ignore_errors=True)
 
 
 def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, Any], dataset, plan) -> Dict[str, Any]:
@@ -88,12 +100,17 @@ def run_side(
     root = results_root(args.results)
     try:
         cases = select(args.cases)
-        data.ensure(root, cases, log=log)
     except KitError as exc:
         log("error: %s" % exc)
         return 2
-    _clear_env_runs(root, args.env)
-    base_fp = __import__("shared.fingerprint", fromlist=["base"]).base(args.lock)
+    _clear_env_runs(root, args.env, [c.name for c in cases])
+    try:
+        for case in cases:
+            data.verify(root, case.dataset.name)
+    except KitError as exc:
+        log("error: %s" % exc)
+        return 2
+    base_fp = fingerprint_base(args.lock)
     try:
         tf_fp = setup(args.device)
     except KitError as exc:
@@ -129,6 +146,7 @@ def run_side(
             try:
                 trained = module.run(impl, case, dataset, plan)
                 train_s = time.perf_counter() - t0
+                trained.loss_history = models.loss_curve(design(case, dataset), trained.snapshots)
                 trained.check_finite(payload["run_id"])
                 payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history, extra=trained.extra)
                 payload["timings"] = {"import_s": import_s, "train_s": train_s, "total_s": time.perf_counter() - t0}

@@ -1,0 +1,68 @@
+"""Import TensorFlow 1.15 once, pin the device and describe it for the fingerprint."""
+
+import os
+import time
+from typing import Any, Dict
+
+from shared.errors import DeviceError, EnvError
+
+_STATE = {"device": "/device:CPU:0"}
+
+
+def current() -> str:
+    """The device every graph of this run is pinned to."""
+    return _STATE["device"]
+
+
+def session_config():
+    """Session settings: no soft placement, so an op that cannot run on the pinned device fails."""
+    import tensorflow as tf
+
+    return tf.ConfigProto(allow_soft_placement=False, log_device_placement=False)
+
+
+def setup(device: str) -> Dict[str, Any]:
+    """Import TensorFlow, check it is 1.x and that ``device`` is really there."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    else:
+        os.environ.setdefault("TF_CUDNN_DETERMINISTIC", "1")
+    t0 = time.perf_counter()
+    import tensorflow as tf
+    import tensorflow_estimator
+    from tensorflow.python.client import device_lib
+    from tensorflow.python.platform import build_info
+
+    import_s = time.perf_counter() - t0
+    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+    if not tf.__version__.startswith("1."):
+        raise EnvError(
+            "legacy_tf1 needs TensorFlow 1.x",
+            expected="tensorflow 1.15.x (envs/tf1.txt)",
+            found="tensorflow %s" % tf.__version__,
+            fix="run it in the tf1 environment: nox -s tf1",
+        )
+    gpus = [d for d in device_lib.list_local_devices() if d.device_type == "GPU"]
+    if device == "cuda":
+        if not gpus:
+            raise DeviceError(
+                "CUDA was asked for but TensorFlow %s sees no GPU" % tf.__version__,
+                expected="a visible GPU (tensorflow-gpu 1.15 with CUDA 10.0 / cuDNN 7, a T4/V100-class card)",
+                found="built with CUDA: %s; GPUs: none" % tf.test.is_built_with_cuda(),
+                fix="run on a GPU machine with the tf1-cuda image (--gpus all), or use --device cpu",
+            )
+        _STATE["device"] = "/device:GPU:0"
+    return {
+        "tensorflow": tf.__version__,
+        "tensorflow_estimator": tensorflow_estimator.__version__ if hasattr(tensorflow_estimator, "__version__") else None,
+        "keras": tf.keras.__version__,
+        "device": _STATE["device"],
+        "device_requested": device,
+        "gpus": [d.physical_device_desc for d in gpus],
+        "built_with_cuda": tf.test.is_built_with_cuda(),
+        "cuda_build": getattr(build_info, "cuda_version_number", None),
+        "cudnn_build": getattr(build_info, "cudnn_version_number", None),
+        "determinism": {"TF_CUDNN_DETERMINISTIC": os.environ.get("TF_CUDNN_DETERMINISTIC")},
+        "import_s": import_s,
+    }

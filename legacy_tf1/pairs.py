@@ -1,0 +1,122 @@
+"""What both TF1 pair models share: feature columns, an input_fn in the plan's order, and an Estimator loop.
+
+The input_fn never shuffles: it gathers each epoch's rows in the order of the shared batch plan, so
+the Estimator sees exactly the batches the TF2 side sees.
+"""
+
+import shutil
+import tempfile
+from typing import Callable, Dict, List
+
+import numpy as np
+
+from shared.errors import RegistryError
+from shared.results import Trained
+
+from legacy_tf1.device import current, session_config
+
+KERNEL = "dense/kernel:0"
+
+
+def item_columns(items: List[str]):
+    """One indicator column over the item vocabulary per side of the pair, as in the seed."""
+    import tensorflow as tf
+
+    return [
+        tf.feature_column.indicator_column(
+            tf.feature_column.categorical_column_with_vocabulary_list(key, vocabulary_list=items))
+        for key in ("item1", "item2")
+    ]
+
+
+def ftrl(hp: Dict[str, float]):
+    """``tf.train.FtrlOptimizer`` with every setting explicit."""
+    import tensorflow as tf
+
+    return tf.train.FtrlOptimizer(
+        learning_rate=hp["learning_rate"],
+        learning_rate_power=hp["learning_rate_power"],
+        initial_accumulator_value=hp["initial_accumulator_value"],
+        l1_regularization_strength=hp["l1_regularization_strength"],
+        l2_regularization_strength=hp["l2_regularization_strength"],
+        l2_shrinkage_regularization_strength=hp["l2_shrinkage_regularization_strength"],
+    )
+
+
+def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[str]) -> Callable:
+    """An input_fn yielding the plan's batches, epoch after epoch, labels shaped ``[batch, 1]``."""
+    strings = dict((c, dataset.strings(c)) for c in string_columns)
+    floats = dict((c, dataset.floats(c)) for c in float_columns)
+    label = dataset.floats("dif")
+    orders = np.stack(plan.all_orders())
+
+    def input_fn():
+        import tensorflow as tf
+
+        tensors = dict((c, tf.constant(list(v), dtype=tf.string)) for c, v in strings.items())
+        tensors.update((c, tf.constant(v, dtype=tf.float32)) for c, v in floats.items())
+        y = tf.constant(label.reshape(-1, 1), dtype=tf.float32)
+
+        def gather(rows):
+            return dict((c, tf.gather(t, rows)) for c, t in tensors.items()), tf.gather(y, rows)
+
+        epochs = tf.data.Dataset.from_tensor_slices(tf.constant(orders, dtype=tf.int64))
+        batches = epochs.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(plan.batch_size))
+        return batches.map(gather)
+
+    return input_fn
+
+
+def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str]) -> Trained:
+    """Train a ``tf.estimator.Estimator`` through the whole plan; snapshot the kernel after each epoch."""
+    import tensorflow as tf
+
+    class EpochSnapshots(tf.train.SessionRunHook):
+        def __init__(self) -> None:
+            self.step = 0
+            self.snapshots = []  # type: List[Dict[str, float]]
+            self.final = None
+
+        def begin(self) -> None:
+            self.kernel = tf.get_default_graph().get_tensor_by_name(KERNEL)
+            self.device = self.kernel.device
+
+        def after_run(self, run_context, run_values) -> None:
+            self.step += 1
+            if self.step % plan.batches_per_epoch == 0:
+                self.snapshots.append(_named(names, run_context.session.run(self.kernel)))
+
+        def end(self, session) -> None:
+            self.final = _named(names, session.run(self.kernel))
+
+    model_dir = tempfile.mkdtemp(prefix="tfkit-estimator-")
+    try:
+        config = tf.estimator.RunConfig(
+            model_dir=model_dir,
+            tf_random_seed=0,
+            save_summary_steps=None,
+            save_checkpoints_steps=None,
+            save_checkpoints_secs=None,
+            log_step_count_steps=10 ** 9,
+            session_config=session_config(),
+            device_fn=lambda op: current(),
+        )
+        estimator = tf.estimator.Estimator(model_fn=model_fn, params=params, config=config)
+        hook = EpochSnapshots()
+        estimator.train(input_fn=input_fn, hooks=[hook], steps=None)
+    finally:
+        shutil.rmtree(model_dir, ignore_errors=True)
+    steps = plan.epochs * plan.batches_per_epoch
+    if hook.step != steps:
+        raise RegistryError(
+            "the Estimator ran %d steps" % hook.step,
+            expected="%d steps (%d epochs x %d batches)" % (steps, plan.epochs, plan.batches_per_epoch),
+            found="%d" % hook.step,
+            fix="this is a bug in the input_fn; report it",
+        )
+    return Trained(hook.final, hook.snapshots, {"device": hook.device or current(), "steps": hook.step})
+
+
+def _named(names: List[str], kernel) -> Dict[str, float]:
+    values = np.asarray(kernel, dtype=np.float64).reshape(-1)
+    return dict(zip(names, values.tolist()))

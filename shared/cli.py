@@ -1,0 +1,56 @@
+"""Command line of the host side: ``prepare``, ``compare`` and ``cases``."""
+
+import argparse
+import sys
+from typing import List, Optional
+
+from shared import compare, data
+from shared.errors import KitError
+from shared.registry import all_cases, select
+from shared.runner import results_root
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m shared", description="Host side of the TF1 -> TF2 reproduction kit.")
+    sub = p.add_subparsers(dest="command")
+    prep = sub.add_parser("prepare", help="generate the shared data once and write its SHA-256 manifest")
+    comp = sub.add_parser("compare", help="compare every run, write summary.json and the report")
+    for q in (prep, comp):
+        q.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
+        q.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
+    comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
+    sub.add_parser("cases", help="list the registered cases")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "prepare":
+            root = results_root(args.results)
+            data.ensure(root, select(args.cases))
+            for case in select(args.cases):
+                data.verify(root, case.dataset.name)
+            return 0
+        if args.command == "compare":
+            return _compare(results_root(args.results), args.cases, not args.no_report)
+        if args.command == "cases":
+            for case in all_cases():
+                print("%-12s %s" % (case.name, case.description))
+            return 0
+    except KitError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2
+    _parser().print_help()
+    return 2
+
+
+def _compare(root: str, cases: Optional[List[str]], with_report: bool) -> int:
+    summary = compare.summarize(root, cases)
+    print(compare.table(summary))
+    if with_report:
+        from shared import report
+
+        path = report.write(root, summary)
+        print("report: %s" % path)
+    return 0 if summary["passed"] else 1

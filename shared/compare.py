@@ -1,0 +1,266 @@
+"""Compare runs by coefficient name at one boundary and write ``summary.json``.
+
+Every run is compared with its case's reference run (``strict``), with the same implementation
+in the plain environment of its side when it ran elsewhere, e.g. in a container (``env``), and,
+centred where the model only identifies differences, with the closed-form oracle (``oracle``).
+A side that is missing, a run that failed and a result made from other data are failures too:
+the check never passes on one side.
+"""
+
+import math
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from shared import SCHEMA_VERSION, atomic, data, results
+from shared.errors import KitError
+from shared.registry import SIDES, Case, all_cases, select
+
+WORST = 5  # coefficients named in each comparison
+
+
+def centre(coefficients: Mapping[str, float], gauge: Sequence[str]) -> Dict[str, float]:
+    """Subtract each gauge group's mean (a group is every name starting with one prefix)."""
+    out = dict(coefficients)
+    for prefix in gauge:
+        names = [n for n in out if n.startswith(prefix)]
+        if names:
+            mean = math.fsum(out[n] for n in names) / len(names)
+            for n in names:
+                out[n] = out[n] - mean
+    return out
+
+
+def diff(
+    case: str,
+    left_id: str,
+    right_id: str,
+    left: Mapping[str, float],
+    right: Mapping[str, float],
+    kind: str,
+    tolerance: float,
+    reason: str,
+) -> Dict[str, Any]:
+    """One comparison of two coefficient dicts by name, with the worst names in its message."""
+    only_left = sorted(set(left) - set(right))
+    only_right = sorted(set(right) - set(left))
+    common = sorted(set(left) & set(right))
+    diffs = sorted(((abs(left[n] - right[n]), n) for n in common), reverse=True)
+    max_abs = diffs[0][0] if diffs else None
+    rms = math.sqrt(math.fsum(d * d for d, _ in diffs) / len(diffs)) if diffs else None
+    passed = bool(common) and not only_left and not only_right and max_abs is not None and max_abs <= tolerance
+    worst = [{"name": n, "left": left[n], "right": right[n], "diff": d} for d, n in diffs[:WORST]]
+    label = "%s %s vs %s" % (case, left_id, right_id)
+    if not common:
+        message = "%s: no coefficient names in common" % label
+    elif only_left or only_right:
+        message = "%s: coefficients differ in name: only left %s; only right %s" % (
+            label, _names(only_left), _names(only_right))
+    elif passed:
+        message = "%s: max |diff| %.3g at %s (tolerance %.3g)" % (label, max_abs, _quote(diffs[0][1]), tolerance)
+    else:
+        over = [w for w in diffs if w[0] > tolerance]
+        message = "%s: %s differs by %.3g (tolerance %.3g); %d of %d coefficients over" % (
+            label, _quote(diffs[0][1]), max_abs, tolerance, len(over), len(diffs))
+    return {
+        "case": case,
+        "left": left_id,
+        "right": right_id,
+        "kind": kind,
+        "max_abs_diff": max_abs,
+        "rms_diff": rms,
+        "tolerance": tolerance,
+        "tolerance_reason": reason,
+        "passed": passed,
+        "n_coefficients": len(common),
+        "only_left": only_left,
+        "only_right": only_right,
+        "worst": worst,
+        "message": message,
+    }
+
+
+def _quote(name: str) -> str:
+    return "weight[%r]" % name if name not in ("W", "b") else name
+
+
+def _names(names: List[str]) -> str:
+    if not names:
+        return "none"
+    return ", ".join(names[:5]) + (" (+%d more)" % (len(names) - 5) if len(names) > 5 else "")
+
+
+def problem(case: str, left_id: str, right_id: Optional[str], kind: str, message: str) -> Dict[str, Any]:
+    """A comparison that could not be made: it counts as failed."""
+    return {
+        "case": case,
+        "left": left_id,
+        "right": right_id,
+        "kind": kind,
+        "max_abs_diff": None,
+        "rms_diff": None,
+        "tolerance": None,
+        "passed": False,
+        "worst": [],
+        "message": message,
+    }
+
+
+def load_runs(root: str) -> Dict[str, Dict[str, Any]]:
+    """Every result under ``<root>/runs``, keyed by run id; unreadable files become error results."""
+    runs = {}  # type: Dict[str, Dict[str, Any]]
+    base = results.runs_dir(root)
+    if not os.path.isdir(base):
+        return runs
+    for env in sorted(os.listdir(base)):
+        env_dir = os.path.join(base, env)
+        if env.startswith(".") or not os.path.isdir(env_dir):
+            continue
+        for case in sorted(os.listdir(env_dir)):
+            case_dir = os.path.join(env_dir, case)
+            if not os.path.isdir(case_dir):
+                continue
+            for name in sorted(os.listdir(case_dir)):
+                if not name.endswith(".json") or name.startswith("."):
+                    continue
+                impl = name[:-5]
+                rid = results.run_id(env, case, impl)
+                try:
+                    runs[rid] = results.read(os.path.join(case_dir, name))
+                except KitError as exc:
+                    runs[rid] = {"run_id": rid, "env": env, "case": case, "impl": impl, "status": "unreadable", "error": {"message": str(exc)}}
+    return runs
+
+
+def admissible(run: Mapping[str, Any], case: Case, data_sha: Optional[str], plan_sha: Optional[str]) -> Optional[str]:
+    """Why ``run`` must not be compared (a failed run, other data, other spec), or None."""
+    rid = run["run_id"]
+    if run.get("status") != "ok":
+        err = (run.get("error") or {}).get("message", "no error recorded")
+        return "%s did not finish (%s): %s" % (rid, run.get("status"), err.strip().splitlines()[0] if err.strip() else err)
+    if data_sha is not None and run.get("data_sha256") != data_sha:
+        return "%s was trained on other data (sha256 %s, current %s); run its environment again" % (
+            rid, str(run.get("data_sha256"))[:12], data_sha[:12])
+    if run.get("spec_sha256") != case.spec_sha256():
+        return "%s was made from another case spec (spec %s, current %s); run its environment again" % (
+            rid, str(run.get("spec_sha256"))[:12], case.spec_sha256()[:12])
+    if plan_sha is not None and run.get("plan_sha256") != plan_sha:
+        return "%s used another batch plan (%s, expected %s)" % (rid, str(run.get("plan_sha256"))[:12], plan_sha[:12])
+    return None
+
+
+def compare_case(case: Case, runs: Mapping[str, Dict[str, Any]], root: str, oracle_coefficients: Optional[Mapping[str, float]]) -> List[Dict[str, Any]]:
+    """All comparisons of one case."""
+    out = []  # type: List[Dict[str, Any]]
+    data_sha = data.dataset_sha(root, case.dataset.name)
+    mine = dict((rid, r) for rid, r in runs.items() if r.get("case") == case.name)
+    ref_side, ref_impl = case.reference.split("/", 1)
+    ref_id = results.run_id(ref_side, case.name, ref_impl)
+    for side in SIDES:
+        for impl in case.impls[side]:
+            rid = results.run_id(side, case.name, impl)
+            if rid not in mine:
+                out.append(problem(case.name, rid, None, "missing",
+                                   "%s: no result; the %s side is missing (run 'nox -s %s')" % (rid, side, side)))
+    ref = mine.get(ref_id)
+    plan_sha = ref.get("plan_sha256") if ref and ref.get("status") == "ok" else None
+    ok = {}  # type: Dict[str, Dict[str, Any]]
+    for rid, run in sorted(mine.items()):
+        why = admissible(run, case, data_sha, plan_sha)
+        if why:
+            out.append(problem(case.name, rid, None, "refused" if run.get("status") == "ok" else "failed", why))
+        else:
+            ok[rid] = run
+    strict = case.tolerance("strict")
+    oracle_tol = case.tolerance("oracle")
+    for rid, run in sorted(ok.items()):
+        if ref_id in ok and rid != ref_id:
+            out.append(_with_inputs(diff(case.name, ref_id, rid, ok[ref_id]["coefficients"], run["coefficients"],
+                                         "strict", strict.value, strict.reason), ok[ref_id], run))
+        base_id = results.run_id(run.get("side", ""), case.name, run["impl"])
+        if run["env"] != run.get("side") and base_id in ok:
+            out.append(diff(case.name, base_id, rid, ok[base_id]["coefficients"], run["coefficients"],
+                            "env", strict.value, "same implementation and lock in another environment: " + strict.reason))
+        if oracle_coefficients is not None:
+            comp = diff(case.name, rid, "oracle/%s/lstsq" % case.name, centre(run["coefficients"], case.gauge),
+                        centre(oracle_coefficients, case.gauge), "oracle", oracle_tol.value, oracle_tol.reason)
+            comp["centred"] = bool(case.gauge)
+            out.append(comp)
+    return out
+
+
+def _with_inputs(comp: Dict[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> Dict[str, Any]:
+    """Fail a strict comparison whose two sides parsed the shared CSV into different arrays."""
+    if left.get("arrays_sha256") != right.get("arrays_sha256"):
+        comp["passed"] = False
+        comp["message"] += "; the two environments parsed the data into different arrays (arrays sha256 %s vs %s)" % (
+            str(left.get("arrays_sha256"))[:12], str(right.get("arrays_sha256"))[:12])
+    return comp
+
+
+def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle: bool = True, log=print) -> Dict[str, Any]:
+    """Compare every case, write ``<root>/summary.json`` atomically and return it."""
+    cases = select(case_names) if case_names else all_cases()
+    runs = load_runs(root)
+    comparisons = []  # type: List[Dict[str, Any]]
+    case_info = {}  # type: Dict[str, Any]
+    for case in cases:
+        oracle_coefficients = None
+        info = {"reference": results.run_id(*([case.reference.split("/", 1)[0], case.name, case.reference.split("/", 1)[1]])),
+                "data_sha256": data.dataset_sha(root, case.dataset.name), "spec_sha256": case.spec_sha256(),
+                "spec": case.to_dict()}
+        if with_oracle and info["data_sha256"] is not None:
+            try:
+                oracle_coefficients, info["oracle"] = oracle_for(root, case)
+            except KitError as exc:
+                comparisons.append(problem(case.name, "oracle/%s/lstsq" % case.name, None, "failed", str(exc)))
+        comparisons.extend(compare_case(case, runs, root, oracle_coefficients))
+        case_info[case.name] = info
+    summary = {
+        "schema": SCHEMA_VERSION,
+        "passed": bool(comparisons) and all(c["passed"] for c in comparisons),
+        "results": os.path.abspath(root),
+        "cases": case_info,
+        "runs": dict((rid, _run_brief(r)) for rid, r in sorted(runs.items())),
+        "comparisons": comparisons,
+        "n_failed": sum(1 for c in comparisons if not c["passed"]),
+    }
+    atomic.write_json(os.path.join(root, "summary.json"), summary)
+    return summary
+
+
+def oracle_for(root: str, case: Case):
+    """The oracle's coefficients for ``case`` and a small record of how they were obtained."""
+    import time
+
+    from shared import models, oracle
+
+    t0 = time.perf_counter()
+    dataset = data.load(root, case)
+    d = models.design(dataset, case.hyperparameters)
+    coefficients = oracle.solve(d)
+    return coefficients, {"coefficients": coefficients, "mse": d.mse(coefficients), "solve_s": time.perf_counter() - t0}
+
+
+def _run_brief(run: Mapping[str, Any]) -> Dict[str, Any]:
+    keys = ("env", "side", "case", "impl", "status", "fingerprint", "timings", "loss_history", "data_sha256",
+            "plan_sha256", "extra", "coefficients")
+    brief = dict((k, run.get(k)) for k in keys if k in run)
+    if run.get("error"):
+        brief["error"] = (run["error"].get("message") or "")[:2000]
+    return brief
+
+
+def table(summary: Mapping[str, Any]) -> str:
+    """A compact terminal table: failures first, one line per comparison."""
+    rows = sorted(summary["comparisons"], key=lambda c: (c["passed"], c["case"], c["kind"], c["right"] or ""))
+    lines = ["%-4s  %-7s  %-12s  %-34s  %-34s  %9s  %9s" % ("", "kind", "case", "left", "right", "max|d|", "tol")]
+    for c in rows:
+        lines.append("%-4s  %-7s  %-12s  %-34s  %-34s  %9s  %9s" % (
+            "ok" if c["passed"] else "FAIL", c["kind"], c["case"], c["left"], c["right"] or "-",
+            "%.2e" % c["max_abs_diff"] if c["max_abs_diff"] is not None else "-",
+            "%.0e" % c["tolerance"] if c["tolerance"] is not None else "-"))
+    failed = [c for c in rows if not c["passed"]]
+    for c in failed:
+        lines.append("FAIL " + c["message"])
+    lines.append("%s: %d comparisons, %d failed" % ("PASSED" if summary["passed"] else "FAILED", len(rows), len(failed)))
+    return "\n".join(lines)
