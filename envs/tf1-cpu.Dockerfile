@@ -1,0 +1,44 @@
+# tf1-cpu: the TF 1.15.5 side of the kit (legacy_tf1/) on CPU, Python 3.7, from envs/tf1.txt.
+# Runs on any x86-64 CPU with AVX; no GPU is used (tensorflow==1.15.5 is the CPU-only wheel).
+#
+# Build args (defaults are exact versions, never "latest"):
+#   TFKIT_PYTHON Python minor version the base image must have: 3.7 (asserted at build time).
+#   BASE_IMAGE   an image with CPython 3.7 as `python3` (TF 1.15.5 has wheels for cp37 at most).
+#                Default: the official python:3.7.16-slim-bullseye. Where no registry is reachable,
+#                `python -m shared.containers base --python 3.7.16` makes a local Debian one.
+#   IMAGE_TAG    the tag this image is built under; recorded in every result's fingerprint.
+# Secret (optional): `cacert`, a CA bundle for pip behind a TLS-intercepting proxy
+#   (docker/podman build --secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt).
+#
+# Run: docker run --rm -v "$PWD/results:/kit/results" IMAGE   (results/data/ must exist first:
+#   python -m shared prepare --results results). Extra arguments go to `python -m legacy_tf1`.
+ARG BASE_IMAGE=python:3.7.16-slim-bullseye
+FROM ${BASE_IMAGE}
+
+ARG TFKIT_PYTHON=3.7
+ARG IMAGE_TAG=tfkit-tf1-cpu:dev
+ENV TFKIT_CONTAINER_IMAGE=${IMAGE_TAG} \
+    TFKIT_RESULTS=/kit/results \
+    TF_DETERMINISTIC_OPS=1 \
+    TF_CUDNN_DETERMINISTIC=1 \
+    TF_CPP_MIN_LOG_LEVEL=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/venv/bin:${PATH}
+
+WORKDIR /kit
+COPY envs/tf1.txt /kit/envs/tf1.txt
+RUN --mount=type=secret,id=cacert \
+    if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi \
+    && python3 -m venv /opt/venv \
+    && pip install --no-cache-dir --require-hashes --no-deps -r /kit/envs/tf1.txt \
+    && python -c "import sys; assert '%d.%d' % sys.version_info[:2] == '${TFKIT_PYTHON}', sys.version" \
+    && python -c "import tensorflow as tf; assert tf.__version__ == '1.15.5', tf.__version__"
+
+COPY envs/ /kit/envs/
+COPY shared/ /kit/shared/
+COPY legacy_tf1/ /kit/legacy_tf1/
+
+ENTRYPOINT ["python", "-m", "legacy_tf1", "--env", "tf1-cpu", "--device", "cpu", "--lock", "/kit/envs/tf1.txt"]
+CMD ["--results", "/kit/results"]
