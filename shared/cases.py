@@ -46,12 +46,12 @@ register(
         description="y = w[item1] - w[item2]: Estimator + feature columns + contrib regression head + FTRL vs Keras",
         dataset=DatasetSpec("pairshift", "pairshift", {
             "n_items": 100, "n_pairs": 20000, "value_scale": 1.0, "noise": 0.1, "seed": 2019}),
-        hyperparameters=dict(FTRL, epochs=20, batch_size=100, shuffle=True, plan_seed=0, init=0.0),
+        hyperparameters=dict(FTRL, epochs=40, batch_size=1000, shuffle=True, plan_seed=0, init=0.0),
         impls=PAIR_IMPLS,
         reference="tf1/estimator",
         tolerances={
             "strict": Tolerance(1e-5, "same batches, same zero start, same FTRL settings; float32 sum order only"),
-            "oracle": Tolerance(2e-2, "minibatch FTRL stops near, not at, the least-squares optimum (noise 0.1, 20 epochs)"),
+            "oracle": Tolerance(5e-3, "batch-1000 FTRL settles in a noise floor ~1e-3 around the optimum by epoch 35"),
         },
         gauge=("",),
     )
@@ -64,12 +64,12 @@ register(
         dataset=DatasetSpec("pairlincorr", "pairlincorr", {
             "n_items": 100, "n_pairs": 20000, "offset_scale": 1.0, "slope_scale": 0.05, "u0": 50.0,
             "u_halfwidth": 10.0, "noise": 0.1, "seed": 2019}),
-        hyperparameters=dict(FTRL, epochs=20, batch_size=100, shuffle=True, plan_seed=0, init=0.0, u0=50.0),
+        hyperparameters=dict(FTRL, epochs=40, batch_size=1000, shuffle=True, plan_seed=0, init=0.0, u0=50.0),
         impls=PAIR_IMPLS,
         reference="tf1/estimator",
         tolerances={
             "strict": Tolerance(1e-5, "same batches, same zero start, same FTRL settings; float32 sum order only"),
-            "oracle": Tolerance(2e-2, "minibatch FTRL stops near, not at, the least-squares optimum (noise 0.1, 20 epochs)"),
+            "oracle": Tolerance(2e-2, "batch-1000 FTRL settles in a noise floor ~5e-3 (slopes d) around the optimum by epoch 30"),
         },
         gauge=("c[",),
     )

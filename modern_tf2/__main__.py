@@ -1,0 +1,9 @@
+"""``python -m modern_tf2``: train every registered case on TF 2.x in this one interpreter."""
+
+import sys
+
+from modern_tf2.device import setup
+from shared.runner import run_side
+
+if __name__ == "__main__":
+    sys.exit(run_side(sys.argv[1:], "tf2", "modern_tf2", setup))

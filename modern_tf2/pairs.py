@@ -1,0 +1,99 @@
+"""What the TF2 pair models share: Keras 2 / Keras 3 selection, FTRL, plan-ordered tf.data, a Keras loop.
+
+Keras 2 is the ``tf_keras`` package (TF >= 2.16 ships Keras 3 as ``tf.keras``); both are imported by
+name so one interpreter runs both. Batches come from the shared plan, never from Keras' shuffles.
+"""
+
+from typing import Callable, Dict, List
+
+import numpy as np
+
+from shared.results import Trained
+
+from modern_tf2.device import current, placed
+
+
+def keras_module(impl: str):
+    """``tf_keras`` (Keras 2) for ``keras2*`` implementations, ``keras`` (Keras 3) otherwise."""
+    if impl.startswith("keras2"):
+        import tf_keras
+
+        return tf_keras
+    import keras
+
+    return keras
+
+
+def ftrl(keras, hp: Dict[str, float], fused: bool = False):
+    """Keras FTRL with every setting explicit; ``fused`` picks Keras 2's legacy optimizer (TF1's kernel)."""
+    cls = keras.optimizers.legacy.Ftrl if fused else keras.optimizers.Ftrl
+    return cls(
+        learning_rate=hp["learning_rate"],
+        learning_rate_power=hp["learning_rate_power"],
+        initial_accumulator_value=hp["initial_accumulator_value"],
+        l1_regularization_strength=hp["l1_regularization_strength"],
+        l2_regularization_strength=hp["l2_regularization_strength"],
+        l2_shrinkage_regularization_strength=hp["l2_shrinkage_regularization_strength"],
+        beta=hp["beta"],
+    )
+
+
+def item_columns(items: List[str]) -> Dict[str, object]:
+    """The seed's indicator columns over the item vocabulary, one per side of the pair (Keras 2 only)."""
+    import tensorflow as tf
+
+    return dict(
+        (key, tf.feature_column.indicator_column(
+            tf.feature_column.categorical_column_with_vocabulary_list(key, vocabulary_list=items)))
+        for key in ("item1", "item2"))
+
+
+def plan_dataset(plan, features, label):
+    """A ``tf.data.Dataset`` of every epoch's batches in the plan's order (no shuffle of its own).
+
+    ``features`` is an array or a dict of arrays (rows first), ``label`` an array; each epoch gathers
+    its rows by the plan's order and is batched on its own, so epochs never share a batch.
+    """
+    import tensorflow as tf
+
+    tensors = tf.nest.map_structure(tf.constant, (features, label))
+    orders = tf.data.Dataset.from_tensor_slices(tf.constant(np.stack(plan.all_orders()), dtype=tf.int64))
+    batches = orders.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(plan.batch_size))
+    return batches.map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+
+
+def pair_features(dataset, string_columns: List[str], float_columns: List[str]) -> Dict[str, np.ndarray]:
+    """The model inputs of a pair dataset by column name."""
+    out = dict((c, dataset.strings(c).astype(str)) for c in string_columns)
+    out.update((c, dataset.floats(c)) for c in float_columns)
+    return out
+
+
+def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> List[Dict[str, float]]:
+    """One ``fit`` over the whole plan (``steps_per_epoch`` keeps the iterator across epochs); a snapshot per epoch."""
+    snapshots = []  # type: List[Dict[str, float]]
+    snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(read()))
+    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, verbose=0, callbacks=[snap])
+    return snapshots
+
+
+def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callable[[], Dict[str, float]]) -> Trained:
+    """Compile with explicit FTRL and MSE (mean over the batch, like the contrib head), fit the plan."""
+    keras = keras_module(impl)
+    model.compile(optimizer=ftrl(keras, hp, fused=impl.endswith("_fused")), loss="mse", run_eagerly=False)
+    snapshots = fit_plan(keras, model, plan, data, read)
+    return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__})
+
+
+def named(names: List[str], kernel) -> Dict[str, float]:
+    """Kernel rows by coefficient name (``None`` names, e.g. an OOV slot, are dropped)."""
+    values = np.asarray(kernel, dtype=np.float64).reshape(-1)
+    return dict((n, v) for n, v in zip(names, values.tolist()) if n is not None)
+
+
+def on_device(build: Callable):
+    """Build a model under the pinned device."""
+    import tensorflow as tf
+
+    with tf.device(current()):
+        return build()
