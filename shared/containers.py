@@ -246,12 +246,18 @@ def pyenv_python(version: str, pyenv_root: Optional[str] = None) -> str:
     return folder
 
 
+def _read(path: str) -> str:
+    """Text of a small file."""
+    with open(path) as handle:
+        return handle.read()
+
+
 def debian_rootfs(cache: str, suite: str = DEBIAN_SUITE, mirror: str = DEBIAN_MIRROR, log: Log = print) -> str:
     """A minimal Debian rootfs made by debootstrap once, reused from the cache after that."""
     target = os.path.join(cache, "rootfs", suite)
     marker = target + ".done"
     wanted = ",".join(BASE_PACKAGES)
-    if os.path.isfile(marker) and open(marker).read() == wanted:
+    if os.path.isfile(marker) and _read(marker) == wanted:
         log("  reusing Debian %s rootfs %s" % (suite, target))
         return target
     if shutil.which("debootstrap") is None or os.geteuid() != 0:
@@ -389,6 +395,10 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
                         fix="python -m shared prepare --results %s" % results)
     engine = engine or find_engine(cache=cache)
     tag = image or image_tag(f, base_image_for(f, base_image, local_base, engine, cache, log, make=False))
+    if not image_exists(engine, tag):
+        raise EnvError("image %s is not built" % tag, expected="an image built from the current Dockerfile and lock",
+                       found="no such image in %s" % engine.name,
+                       fix="python -m shared.containers build %s%s" % (name, " --local-base" if local_base else ""))
     start = time.time()
     call(run_command(engine, f, tag, results, kit_args, ca_bundle), engine, log, "running %s" % tag)
     log("ran %s in %.0f s" % (tag, time.time() - start))
