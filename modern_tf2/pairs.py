@@ -73,7 +73,7 @@ def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> 
     """One ``fit`` over the whole plan (``steps_per_epoch`` keeps the iterator across epochs); a snapshot per epoch."""
     snapshots = []  # type: List[Dict[str, float]]
     snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(read()))
-    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, verbose=0, callbacks=[snap])
+    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0, callbacks=[snap])
     return snapshots
 
 

@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
         q.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
+    comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
     sub.add_parser("cases", help="list the registered cases")
     return p
 

@@ -11,7 +11,7 @@ import math
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from shared import SCHEMA_VERSION, atomic, data, results
+from shared import SCHEMA_VERSION, atomic, baseline, data, results
 from shared.errors import KitError
 from shared.registry import SIDES, Case, all_cases, select
 
@@ -214,6 +214,7 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
             except KitError as exc:
                 comparisons.append(problem(case.name, "oracle/%s/lstsq" % case.name, None, "failed", str(exc)))
         comparisons.extend(compare_case(case, runs, root, oracle_coefficients))
+        comparisons.extend(baseline.compare_case(case, runs, root))
         case_info[case.name] = info
     summary = {
         "schema": SCHEMA_VERSION,

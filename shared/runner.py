@@ -47,6 +47,7 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--impls", nargs="*", default=None, help="implementation names (default: all of each case)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
+    p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
     return p
 
 
@@ -105,6 +106,8 @@ def run_side(
         return 2
     _clear_env_runs(root, args.env, [c.name for c in cases])
     try:
+        if args.prepare:
+            data.ensure(root, cases, log=log)
         for case in cases:
             data.verify(root, case.dataset.name)
     except KitError as exc:

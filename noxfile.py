@@ -1,0 +1,86 @@
+"""Sessions of the TF 1.x -> 2.x reproduction kit; the logic lives in the packages (``python -m ...``)."""
+
+import os
+import subprocess
+import sys
+
+import nox
+
+nox.needs_version = ">=2024.10.9"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tf1", "tf2"]
+
+PY311 = "3.11"
+SIDES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
+
+
+def host(*args: str) -> subprocess.CompletedProcess:
+    """Run a stdlib-only helper module of the kit with nox's own interpreter, from this folder."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=os.path.dirname(os.path.abspath(__file__)),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+
+
+PY37 = host("shared.interpreters", "3.7").stdout.strip() or None  # TF 1.15.5: CPython <= 3.7 only
+
+
+def install(session: nox.Session, env: str) -> str:
+    """Sync the session's venv to the hash-locked envs/<env>.txt (refused when stale against its .in)."""
+    session.run("python", "-m", "shared.locks", "check", env, silent=True)
+    lock = os.path.join("envs", env + ".txt")
+    python = os.path.join(session.virtualenv.bin, "python")
+    session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--python", python, lock)
+    return lock
+
+
+def side(session: nox.Session, env: str) -> None:
+    """Prepare the shared data, then train every case of one side in ONE interpreter; compare afterwards."""
+    session.notify("compare", posargs=session.posargs)
+    lock = install(session, env)
+    session.run("python", "-m", SIDES[env], "--prepare", "--env", env, "--lock", lock, *session.posargs)
+
+
+@nox.session(python=PY37 or False)
+def tf1(session: nox.Session) -> None:
+    """Train every case on TF 1.15 / Python 3.7 (Session, Estimator, tf.contrib)."""
+    if PY37 is None:
+        session.error(host("shared.interpreters", "3.7").stderr)
+    side(session, "tf1")
+
+
+@nox.session(python=PY311)
+def tf2(session: nox.Session) -> None:
+    """Train every case on TF 2.21 / Python 3.11 (eager, tf.function, Keras 2 and Keras 3)."""
+    side(session, "tf2")
+
+
+@nox.session(python=PY311)
+def compare(session: nox.Session) -> None:
+    """Compare all runs by name (strict, env, oracle); write summary.json and the report."""
+    install(session, "report")
+    session.run("python", "-m", "shared", "compare", *session.posargs)
+
+
+@nox.session(python=PY311)
+def tests(session: nox.Session) -> None:
+    """Run the test suite on 3.11; end-to-end tests use the tf1/tf2 envs when nox has built them."""
+    session.notify("tests-py37")
+    install(session, "tests")
+    built = dict(("TFKIT_%s_PYTHON" % env.upper(), os.path.abspath(os.path.join(".nox", env, "bin", "python")))
+                 for env in SIDES if os.path.exists(os.path.join(".nox", env, "bin", "python")))
+    session.run("python", "-m", "pytest", *session.posargs, env=built)
+
+
+@nox.session(python=PY37 or False, name="tests-py37")
+def tests_py37(session: nox.Session) -> None:
+    """Run the shared/ tests on Python 3.7 with the TF 1.15 env's numpy and pandas."""
+    if PY37 is None:
+        session.error(host("shared.interpreters", "3.7").stderr)
+    install(session, "tests-py37")
+    session.run("python", "-m", "pytest", "tests/shared", *session.posargs)
+
+
+@nox.session(python=False)
+def lock(session: nox.Session) -> None:
+    """Regenerate the hash-locked envs/*.txt from envs/*.in with uv (then commit both)."""
+    session.run(sys.executable, "-m", "shared.locks", "compile", *session.posargs, external=True)

@@ -1,0 +1,110 @@
+"""Find a Python interpreter of a given version (stdlib only: the noxfile imports this)."""
+
+import glob
+import os
+import shutil
+import subprocess
+from typing import List, Optional
+
+from shared.errors import EnvError
+
+ENV_VAR = "TFKIT_PYTHON37"
+
+
+def runs_as(path: str, version: str) -> bool:
+    """True when ``path`` executes and reports ``version`` (a pyenv shim may exist yet fail)."""
+    try:
+        out = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.decode().strip() == version
+
+
+def pyenv_roots() -> List[str]:
+    """``$PYENV_ROOT``, ``pyenv root`` and ``~/.pyenv``, those that exist."""
+    roots = [os.environ.get("PYENV_ROOT", "")]
+    exe = shutil.which("pyenv")
+    if exe:
+        try:
+            roots.append(subprocess.run([exe, "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        timeout=30, check=False).stdout.decode().strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    roots.append(os.path.expanduser("~/.pyenv"))
+    seen = []  # type: List[str]
+    for root in roots:
+        if root and os.path.isdir(root) and root not in seen:
+            seen.append(root)
+    return seen
+
+
+def candidates(version: str) -> List[str]:
+    """Where to look, in order: the explicit setting, PATH, pyenv's versions folder, uv's finder."""
+    found = []  # type: List[str]
+    explicit = os.environ.get(ENV_VAR) if version == "3.7" else None
+    if explicit:
+        found.append(explicit)
+    on_path = shutil.which("python" + version)
+    if on_path:
+        found.append(on_path)
+    for root in pyenv_roots():
+        found.extend(sorted(glob.glob(os.path.join(root, "versions", version + ".*", "bin", "python" + version)), reverse=True))
+    uv = shutil.which("uv")
+    if uv:
+        try:
+            out = subprocess.run([uv, "python", "find", version], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 timeout=60, check=False)
+            if out.returncode == 0 and out.stdout.strip():
+                found.append(out.stdout.decode().strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return found
+
+
+def find(version: str) -> Optional[str]:
+    """The first candidate that really runs as ``version``, or None."""
+    explicit = os.environ.get(ENV_VAR) if version == "3.7" else None
+    for path in candidates(version):
+        if runs_as(path, version):
+            return path
+        if explicit and path == explicit:
+            raise EnvError(
+                "%s=%s does not run as Python %s" % (ENV_VAR, explicit, version),
+                expected="the path of a working python%s" % version,
+                found=explicit,
+                fix="point %s at a real interpreter, or unset it to search PATH and pyenv" % ENV_VAR,
+            )
+    return None
+
+
+def missing(version: str) -> EnvError:
+    """The error for a Python that could not be found, naming every way to get one."""
+    return EnvError(
+        "no working Python %s found (TensorFlow 1.15.5 has wheels for CPython <= 3.7 only)" % version,
+        expected="python%s on PATH, in pyenv's versions folder, known to uv, or named by %s" % (version, ENV_VAR),
+        found="looked at: " + (", ".join(candidates(version)) or "nothing on PATH, no pyenv versions"),
+        fix="install it ('pyenv install 3.7.16', or your OS's python3.7 package) or set %s=/path/to/python3.7" % ENV_VAR,
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m shared.interpreters 3.7``: print the interpreter's path, or explain and exit 2."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    version = args[0] if args else "3.7"
+    try:
+        path = find(version)
+    except EnvError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2
+    if path is None:
+        print("error: %s" % missing(version), file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
