@@ -6,6 +6,8 @@ from shared.results import Trained
 
 from legacy_tf1 import pairs
 
+IMPLS = ("estimator",)
+
 
 def model_fn(features, labels, mode, params):
     """``y = [c1 + d1 (u1 - u0)] - [c2 + d2 (u2 - u0)]`` as one bias-free dense layer over [offsets, slopes]."""
@@ -21,14 +23,14 @@ def model_fn(features, labels, mode, params):
     slopes = tf.subtract(hot1 * s1, hot2 * s2)
     out = tf.layers.dense(tf.concat([offsets, slopes], axis=1), units=1, use_bias=False,
                           kernel_initializer=tf.zeros_initializer(), name="dense")
-    head = tf.contrib.estimator.regression_head(label_dimension=1)
+    head = pairs.regression_head(params["hp"])
     return head.create_estimator_spec(
         features=features, mode=mode, labels=labels, optimizer=pairs.ftrl(params["hp"]), logits=out)
 
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train the Estimator on the plan's batches; ``c[item]`` and ``d[item]`` come back by name."""
-    if impl != "estimator":
+    if impl not in IMPLS:
         raise RegistryError("unknown tf1 pairlincorr implementation %r" % impl, expected="estimator", found=impl)
     items = dataset.items()
     params = {"feature_columns": pairs.item_columns(items), "hp": case.hyperparameters}

@@ -43,6 +43,14 @@ def ftrl(hp: Dict[str, float]):
     )
 
 
+def regression_head(hp: Dict[str, float]):
+    """``tf.contrib.estimator.regression_head``: MSE averaged over the batch (``loss_reduction`` "mean") or summed."""
+    import tensorflow as tf
+
+    reduction = {"mean": tf.losses.Reduction.SUM_OVER_BATCH_SIZE, "sum": tf.losses.Reduction.SUM}[hp["loss_reduction"]]
+    return tf.contrib.estimator.regression_head(label_dimension=1, loss_reduction=reduction)
+
+
 def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[str]) -> Callable:
     """An input_fn yielding the plan's batches, epoch after epoch, labels shaped ``[batch, 1]``."""
     strings = dict((c, dataset.strings(c)) for c in string_columns)

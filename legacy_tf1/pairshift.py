@@ -6,6 +6,8 @@ from shared.results import Trained
 
 from legacy_tf1 import pairs
 
+IMPLS = ("estimator",)
+
 
 def model_fn(features, labels, mode, params):
     """``y = w[item1] - w[item2]``: one-hot per item column, their difference, a bias-free dense layer."""
@@ -16,14 +18,14 @@ def model_fn(features, labels, mode, params):
     hot2 = tf.feature_column.input_layer({"item2": features["item2"]}, [col2])
     subtracted = tf.subtract(hot1, hot2)
     out = tf.layers.dense(subtracted, units=1, use_bias=False, kernel_initializer=tf.zeros_initializer(), name="dense")
-    head = tf.contrib.estimator.regression_head(label_dimension=1)
+    head = pairs.regression_head(params["hp"])
     return head.create_estimator_spec(
         features=features, mode=mode, labels=labels, optimizer=pairs.ftrl(params["hp"]), logits=out)
 
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train the Estimator on the plan's batches; weights come back by item name."""
-    if impl != "estimator":
+    if impl not in IMPLS:
         raise RegistryError("unknown tf1 pairshift implementation %r" % impl, expected="estimator", found=impl)
     items = dataset.items()
     params = {"feature_columns": pairs.item_columns(items), "hp": case.hyperparameters}

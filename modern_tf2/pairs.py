@@ -80,7 +80,8 @@ def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> 
 def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callable[[], Dict[str, float]]) -> Trained:
     """Compile with explicit FTRL and MSE (mean over the batch, like the contrib head), fit the plan."""
     keras = keras_module(impl)
-    model.compile(optimizer=ftrl(keras, hp, fused=impl.endswith("_fused")), loss="mse", run_eagerly=False)
+    loss = keras.losses.MeanSquaredError(reduction={"mean": "sum_over_batch_size", "sum": "sum"}[hp["loss_reduction"]])
+    model.compile(optimizer=ftrl(keras, hp, fused=impl.endswith("_fused")), loss=loss, run_eagerly=False)
     snapshots = fit_plan(keras, model, plan, data, read)
     return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__})
 

@@ -12,6 +12,7 @@ FTRL = {
     "l2_regularization_strength": 0.0,
     "l2_shrinkage_regularization_strength": 0.0,
     "beta": 0.0,
+    "loss_reduction": "mean",  # the contrib regression head and Keras' mse both average over the batch
 }
 
 PAIR_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}

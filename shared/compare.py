@@ -174,8 +174,8 @@ def compare_case(case: Case, runs: Mapping[str, Dict[str, Any]], root: str, orac
     oracle_tol = case.tolerance("oracle")
     for rid, run in sorted(ok.items()):
         if ref_id in ok and rid != ref_id:
-            out.append(_with_inputs(diff(case.name, ref_id, rid, ok[ref_id]["coefficients"], run["coefficients"],
-                                         "strict", strict.value, strict.reason), ok[ref_id], run))
+            out.append(_noted(_with_inputs(diff(case.name, ref_id, rid, ok[ref_id]["coefficients"], run["coefficients"],
+                                                "strict", strict.value, strict.reason), ok[ref_id], run), ok[ref_id], run))
         base_id = results.run_id(run.get("side", ""), case.name, run["impl"])
         if run["env"] != run.get("side") and base_id in ok:
             out.append(diff(case.name, base_id, rid, ok[base_id]["coefficients"], run["coefficients"],
@@ -186,6 +186,16 @@ def compare_case(case: Case, runs: Mapping[str, Dict[str, Any]], root: str, orac
             comp["centred"] = bool(case.gauge)
             out.append(comp)
     return out
+
+
+def _noted(comp: Dict[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> Dict[str, Any]:
+    """Say in the message when a side ran with ``--override`` (a deliberate sensitivity check)."""
+    for label, run in (("left", left), ("right", right)):
+        if run.get("overrides"):
+            comp["message"] += "; %s ran with overrides %s" % (label, ", ".join(
+                "%s=%r" % kv for kv in sorted(run["overrides"].items())))
+            comp.setdefault("overrides", {})[label] = run["overrides"]
+    return comp
 
 
 def _with_inputs(comp: Dict[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> Dict[str, Any]:

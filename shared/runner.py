@@ -1,16 +1,18 @@
 """Runs every registered case of one side in one interpreter (TensorFlow imported once) and writes results."""
 
 import argparse
+import copy
+import json
 import importlib
 import os
 import shutil
 import sys
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from shared import SCHEMA_VERSION, atomic, data, models, results
-from shared.errors import KitError
+from shared.errors import KitError, RegistryError
 from shared.fingerprint import base as fingerprint_base
 from shared.plan import BatchPlan
 from shared.registry import Case, select
@@ -48,6 +50,8 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
+    p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                   help="sensitivity check: change one hyperparameter on this side only (recorded in each result)")
     return p
 
 
@@ -59,6 +63,34 @@ def _clear_env_runs(root: str, env: str, case_names: Sequence[str]) -> None:
             trash = os.path.join(results.runs_dir(root), ".%s-%s.old-%d" % (env, name, os.getpid()))
             os.rename(folder, trash)
             shutil.rmtree(trash, ignore_errors=True)
+
+
+def parse_overrides(items: Sequence[str], case: Case) -> Dict[str, Any]:
+    """``KEY=VALUE`` pairs (VALUE as JSON when it parses, else a string) for keys the case has."""
+    out = {}  # type: Dict[str, Any]
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in case.hyperparameters:
+            raise RegistryError(
+                "bad --override %r for case %r" % (item, case.name),
+                expected="KEY=VALUE with KEY one of " + ", ".join(sorted(case.hyperparameters)),
+                found=repr(item),
+                fix="e.g. --override initial_accumulator_value=0.5",
+            )
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    return out
+
+
+def with_overrides(case: Case, overrides: Mapping[str, Any]) -> Case:
+    """A copy of ``case`` whose hyperparameters carry ``overrides`` (the registry's case is untouched)."""
+    if not overrides:
+        return case
+    changed = copy.copy(case)
+    changed.hyperparameters = dict(case.hyperparameters, **overrides)
+    return changed
 
 
 def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, Any], dataset, plan) -> Dict[str, Any]:
@@ -147,7 +179,10 @@ def run_side(
             payload = _payload(case, args.env, side, impl, fingerprint, dataset, plan)
             t0 = time.perf_counter()
             try:
-                trained = module.run(impl, case, dataset, plan)
+                overrides = parse_overrides(args.override, case)
+                payload["overrides"] = overrides
+                payload["hyperparameters"] = dict(case.hyperparameters, **overrides)
+                trained = module.run(impl, with_overrides(case, overrides), dataset, plan)
                 train_s = time.perf_counter() - t0
                 trained.loss_history = models.loss_curve(design(case, dataset), trained.snapshots)
                 trained.check_finite(payload["run_id"])
