@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     for q in (prep, comp):
         q.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
         q.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
+    prep.add_argument("--pairs-csv", default=None, help="bring your own pairs file for the one case named by --cases")
+    prep.add_argument("--items", default=None, help="with --pairs-csv: the item list (one name per line) rows must stay within")
+    prep.add_argument("--allow-duplicates", action="store_true", help="with --pairs-csv: keep exact duplicate rows")
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
     comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
     sub.add_parser("cases", help="list the registered cases")
@@ -29,6 +32,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command == "prepare":
             root = results_root(args.results)
+            if args.pairs_csv:
+                return _import(root, args)
             data.ensure(root, select(args.cases))
             for case in select(args.cases):
                 data.verify(root, case.dataset.name)
@@ -44,6 +49,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     _parser().print_help()
     return 2
+
+
+def _import(root: str, args: argparse.Namespace) -> int:
+    if not args.cases or len(args.cases) != 1:
+        print("error: --pairs-csv needs exactly one case: --cases pairshift (or pairlincorr)", file=sys.stderr)
+        return 2
+    data.import_user(root, select(args.cases)[0], args.pairs_csv, args.items, args.allow_duplicates)
+    return 0
 
 
 def _compare(root: str, cases: Optional[List[str]], with_report: bool) -> int:
