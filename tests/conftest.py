@@ -9,8 +9,9 @@ from shared.registry import get_case
 
 
 @pytest.fixture
-def root(tmp_path):
-    """A results folder with every registered dataset generated."""
+def root(tmp_path, monkeypatch):
+    """A results folder with every registered dataset generated (and no golden baseline in play)."""
+    monkeypatch.setenv("TFKIT_BASELINE", str(tmp_path / "no-baselines"))
     path = str(tmp_path / "results")
     from shared.registry import all_cases
 

@@ -1,0 +1,33 @@
+"""The batch plan: the same rows in the same order on both sides, recorded by hash."""
+
+import numpy as np
+import pytest
+
+from shared.plan import BatchPlan
+
+
+def test_every_epoch_is_a_permutation_and_batches_cover_it():
+    plan = BatchPlan(1050, 3, 100, shuffle=True, seed=4)
+    for epoch in range(3):
+        batches = list(plan.batches(epoch))
+        assert len(batches) == plan.batches_per_epoch == 11
+        assert sorted(np.concatenate(batches).tolist()) == list(range(1050))
+        assert len(batches[-1]) == 50
+
+
+def test_epochs_differ_and_plans_repeat():
+    plan = BatchPlan(100, 2, 10, shuffle=True, seed=0)
+    assert not np.array_equal(plan.order(0), plan.order(1))
+    assert plan.sha256() == BatchPlan(100, 2, 10, shuffle=True, seed=0).sha256()
+    assert plan.sha256() != BatchPlan(100, 2, 10, shuffle=True, seed=1).sha256()
+
+
+def test_full_batch_identity():
+    plan = BatchPlan(5, 1, None, shuffle=False)
+    assert plan.full_batch and plan.order(0).tolist() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("args", [(0, 1), (5, 0), (5, 1, -3)])
+def test_bad_plans_refused(args):
+    with pytest.raises(ValueError):
+        BatchPlan(*args)
