@@ -53,12 +53,13 @@ RUN rm -f /etc/apt/sources.list.d/cuda.list /etc/apt/sources.list.d/nvidia-ml.li
 
 WORKDIR /kit
 COPY envs/tf1-cuda.txt /kit/envs/tf1-cuda.txt
-# The venv's pip (Ubuntu's 9.0.1) first installs the locked pip, which reads manylinux2010 wheels.
+# The venv's pip (Ubuntu's 9.0.1) first installs the locked pip, which reads manylinux2010 wheels;
+# pip 9's default index host (pypi.python.org) is retired, hence the explicit --index-url.
 RUN --mount=type=secret,id=cacert \
     if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi \
     && "python${TFKIT_PYTHON}" -m venv /opt/venv \
     && awk '/^pip==/{p=1; print; next} p && /^ +--hash/{print; next} {p=0}' /kit/envs/tf1-cuda.txt > /tmp/pip.txt \
-    && pip install --no-cache-dir --require-hashes --no-deps -r /tmp/pip.txt \
+    && pip install --no-cache-dir --index-url https://pypi.org/simple --require-hashes --no-deps -r /tmp/pip.txt \
     && pip install --no-cache-dir --require-hashes --no-deps -r /kit/envs/tf1-cuda.txt \
     && rm /tmp/pip.txt \
     && python -c "import sys; assert '%d.%d' % sys.version_info[:2] == '${TFKIT_PYTHON}', sys.version" \

@@ -210,6 +210,18 @@ def test_hadolint_passes_on_every_dockerfile():
     assert done.returncode == 0, done.stdout
 
 
+@pytest.mark.skipif(shutil.which("awk") is None, reason="awk not installed")
+def test_tf1_cuda_pip_bootstrap_extracts_the_locked_pip_with_its_hashes(tmp_path):
+    with open(containers.dockerfile(flavour("tf1-cuda"))) as handle:
+        program = re.search(r"awk '([^']+)' /kit/envs/tf1-cuda.txt", handle.read()).group(1)
+    lock = os.path.join(ROOT, "envs", "tf1-cuda.txt")
+    out = subprocess.check_output(["awk", program, lock], universal_newlines=True)
+    lines = out.splitlines()
+    assert lines[0] == "pip==%s \\" % lock_pins("tf1-cuda.txt")["pip"]
+    assert len(lines) >= 2 and all(re.match(r"^ +--hash=sha256:[0-9a-f]{64}( \\)?$", l) for l in lines[1:]), out
+    assert not lines[-1].endswith("\\"), "the extracted requirement must end after its last hash"
+
+
 # --- TF's tested build configurations ----------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(FLAVOURS))
