@@ -26,6 +26,8 @@ BASE_PACKAGES = (
     "libexpat1", "libuuid1", "libbz2-1.0", "liblzma5", "zlib1g", "libcrypt1", "libnsl2", "libtirpc3",
     "libgomp1",
 )
+# Where a host behind a TLS-intercepting proxy names its CA bundle, in the order they are tried.
+CA_BUNDLE_VARS = ("TFKIT_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 PODMAN_CONF = "[containers]\ndefault_ulimits = []\n"
 
 Log = Callable[[str], None]
@@ -153,10 +155,10 @@ def find_engine(prefer: Optional[str] = None, cache: Optional[str] = None) -> En
 
 
 def resolve_ca_bundle(explicit: Optional[str] = None, use: bool = True) -> Optional[str]:
-    """CA bundle to hand to pip: ``explicit``, else ``$TFKIT_CA_BUNDLE``, else ``$PIP_CERT``, else none."""
+    """CA bundle to hand to pip: ``explicit``, else the first of CA_BUNDLE_VARS that is set, else none."""
     if not use:
         return None
-    path = explicit or os.environ.get("TFKIT_CA_BUNDLE") or os.environ.get("PIP_CERT")
+    path = explicit or next((os.environ[v] for v in CA_BUNDLE_VARS if os.environ.get(v)), None)
     if path and not os.path.isfile(path):
         raise EnvError("CA bundle not found", expected="a PEM file of CA certificates", found=path,
                        fix="pass --ca-bundle /etc/ssl/certs/ca-certificates.crt or --no-ca-bundle")
@@ -421,7 +423,8 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("flavours", nargs="+", choices=sorted(FLAVOURS))
         s.add_argument("--base-image", default=None, help="BASE_IMAGE build arg (default: the Dockerfile's)")
         s.add_argument("--local-base", action="store_true", help="build on the local base from `base`")
-        s.add_argument("--ca-bundle", default=None, help="CA bundle for pip (default: $TFKIT_CA_BUNDLE or $PIP_CERT)")
+        s.add_argument("--ca-bundle", default=None,
+                       help="CA bundle for pip (default: $TFKIT_CA_BUNDLE, $PIP_CERT, $SSL_CERT_FILE)")
         s.add_argument("--no-ca-bundle", action="store_true", help="hand no CA bundle to the container")
     sub.choices["run"].add_argument("--results", default="results", help="results folder (default: results)")
     sub.choices["run"].add_argument("--image", default=None, help="image tag to run (default: the one build makes)")

@@ -138,8 +138,10 @@ def test_unknown_flavour_lists_the_known_ones():
 def test_ca_bundle_resolution(monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("pem")
-    monkeypatch.delenv("TFKIT_CA_BUNDLE", raising=False)
-    monkeypatch.setenv("PIP_CERT", str(bundle))
+    for name in containers.CA_BUNDLE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    assert containers.resolve_ca_bundle() is None
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     assert containers.resolve_ca_bundle() == str(bundle)
     assert containers.resolve_ca_bundle(use=False) is None
     with pytest.raises(EnvError):
