@@ -29,13 +29,15 @@ def setup(device: str) -> Dict[str, Any]:
     else:
         os.environ.setdefault("TF_CUDNN_DETERMINISTIC", "1")
     t0 = time.perf_counter()
-    import tensorflow as tf
-    import tensorflow_estimator
-    from tensorflow.python.client import device_lib
-    from tensorflow.python.platform import build_info
-
-    import_s = time.perf_counter() - t0
-    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        raise EnvError(
+            "%s cannot import TensorFlow" % __name__.split(".")[0],
+            expected="the tf1 environment (envs/tf1.txt)",
+            found="ImportError: %s" % exc,
+            fix="run it through nox: nox -s tf1",
+        ) from None
     if not tf.__version__.startswith("1."):
         raise EnvError(
             "legacy_tf1 needs TensorFlow 1.x",
@@ -43,6 +45,12 @@ def setup(device: str) -> Dict[str, Any]:
             found="tensorflow %s" % tf.__version__,
             fix="run it in the tf1 environment: nox -s tf1",
         )
+    import tensorflow_estimator
+    from tensorflow.python.client import device_lib
+    from tensorflow.python.platform import build_info
+
+    import_s = time.perf_counter() - t0
+    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
     gpus = [d for d in device_lib.list_local_devices() if d.device_type == "GPU"]
     if device == "cuda":
         if not gpus:

@@ -31,7 +31,15 @@ def setup(device: str) -> Dict[str, Any]:
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     t0 = time.perf_counter()
-    import tensorflow as tf
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        raise EnvError(
+            "%s cannot import TensorFlow" % __name__.split(".")[0],
+            expected="the tf2 environment (envs/tf2.txt)",
+            found="ImportError: %s" % exc,
+            fix="run it through nox: nox -s tf2",
+        ) from None
 
     import_s = time.perf_counter() - t0
     if not tf.__version__.startswith("2."):
