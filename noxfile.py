@@ -62,6 +62,13 @@ def compare(session: nox.Session) -> None:
 
 
 @nox.session(python=PY311)
+def baseline(session: nox.Session) -> None:
+    """Record the TF1 results (results/runs/tf1) as the golden baselines/ (-- --force replaces them)."""
+    install(session, "report")
+    session.run("python", "-m", "shared.baseline", "record", *session.posargs)
+
+
+@nox.session(python=PY311)
 def tests(session: nox.Session) -> None:
     """Run the test suite on 3.11; end-to-end tests use the tf1/tf2 envs when nox has built them."""
     session.notify("tests-py37")

@@ -17,10 +17,11 @@ from shared import atomic
 
 PLOTS_DIR = "plots"
 NUMERIC_KINDS = ("strict", "env", "baseline", "oracle")  # order of failing comparisons on the page
-PROBLEM_KINDS = ("missing", "failed", "refused")
+PROBLEM_KINDS = ("missing", "failed", "refused", "baseline-refused")
 OTHER_TITLES = {
     "env": "Same implementation in another environment (container, GPU)",
     "baseline": "Against the committed TF1 baseline",
+    "baseline-stands-in": "TF1 runs not made here: the committed baseline stands in",
 }
 ENV_ROWS = (
     ("Python", "python"), ("TensorFlow", "tensorflow"), ("Keras", "keras"), ("tf_keras", "tf_keras"),
