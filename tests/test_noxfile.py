@@ -1,0 +1,46 @@
+"""The noxfile: thin, every session described, and a clear stop when Python 3.7 is missing."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SESSIONS = ("tf1", "tf2", "compare", "baseline", "tests", "tests-py37", "lock")
+
+
+def _nox(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "nox", "-f", os.path.join(REPO, "noxfile.py")] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, **kw)
+
+
+def test_every_session_is_listed_with_a_one_line_description():
+    pytest.importorskip("nox")
+    out = _nox("-l")
+    assert out.returncode == 0, out.stdout
+    listed = dict(line[2:].split(" -> ", 1) for line in out.stdout.splitlines() if " -> " in line)
+    for name in SESSIONS:
+        assert listed.get(name, "").strip(), "session %s has no description in nox -l" % name
+
+
+def test_noxfile_stays_thin():
+    with open(os.path.join(REPO, "noxfile.py")) as handle:
+        source = handle.read()
+    assert "sys.path" not in source
+    assert len(source.splitlines()) < 150
+
+
+def test_missing_python37_stops_tf1_with_the_fixes(tmp_path):
+    pytest.importorskip("nox")
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.path.dirname(uv), "/usr/bin", "/bin"])
+    env = dict(os.environ, PATH=path,
+               PYENV_ROOT=str(tmp_path / "nopyenv"), HOME=str(tmp_path))
+    env.pop("TFKIT_PYTHON37", None)
+    out = _nox("-s", "tf1", "--envdir", str(tmp_path / "nox"), env=env, cwd=REPO)
+    assert out.returncode != 0
+    assert "no working Python 3.7 found" in out.stdout and "pyenv install 3.7.16" in out.stdout
