@@ -38,6 +38,8 @@ LOCKS = OrderedDict((s.name, s) for s in [
     LockSpec("report", "3.11"),
     LockSpec("tests", "3.11"),
     LockSpec("tests-py37", "3.7.16", "x86_64-manylinux_2_17"),
+    LockSpec("tf1-cuda", "3.7.16", "x86_64-manylinux_2_17"),  # installed by envs/tf1-cuda.Dockerfile
+    LockSpec("tf2-cuda", "3.11"),  # installed by envs/tf2-cuda.Dockerfile
 ])
 
 
