@@ -13,6 +13,7 @@ nox.options.sessions = ["tf1", "tf2"]
 
 PY311 = "3.11"
 SIDES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
+IMAGES = ("tf1-cpu", "tf2-cpu")  # CUDA images on GPU hosts: nox -s images -- tf1-cuda tf2-cuda
 
 
 def host(*args: str) -> subprocess.CompletedProcess:
@@ -22,6 +23,12 @@ def host(*args: str) -> subprocess.CompletedProcess:
 
 
 PY37 = host("shared.interpreters", "3.7").stdout.strip() or None  # TF 1.15.5: CPython <= 3.7 only
+
+
+def built_envs() -> dict:
+    """``TFKIT_TF1_PYTHON`` / ``TFKIT_TF2_PYTHON`` for the side envs nox has built, for end-to-end tests."""
+    pythons = dict((env, os.path.abspath(os.path.join(".nox", env, "bin", "python"))) for env in SIDES)
+    return dict(("TFKIT_%s_PYTHON" % env.upper(), path) for env, path in pythons.items() if os.path.exists(path))
 
 
 def install(session: nox.Session, env: str) -> str:
@@ -73,9 +80,7 @@ def tests(session: nox.Session) -> None:
     """Run the test suite on 3.11; end-to-end tests use the tf1/tf2 envs when nox has built them."""
     session.notify("tests-py37")
     install(session, "tests")
-    built = dict(("TFKIT_%s_PYTHON" % env.upper(), os.path.abspath(os.path.join(".nox", env, "bin", "python")))
-                 for env in SIDES if os.path.exists(os.path.join(".nox", env, "bin", "python")))
-    session.run("python", "-m", "pytest", *session.posargs, env=built)
+    session.run("python", "-m", "pytest", "-m", "not containers", *session.posargs, env=built_envs())
 
 
 @nox.session(python=PY37 or False, name="tests-py37")
@@ -84,7 +89,41 @@ def tests_py37(session: nox.Session) -> None:
     if PY37 is None:
         session.error(host("shared.interpreters", "3.7").stderr)
     install(session, "tests-py37")
-    session.run("python", "-m", "pytest", "tests/shared", *session.posargs)
+    session.run("python", "-m", "pytest", "tests/shared")
+
+
+@nox.session(python=False)
+def images(session: nox.Session) -> None:
+    """Build container images with docker or podman (posargs: flavours and options, e.g. --local-base)."""
+    session.run(sys.executable, "-m", "shared.containers", "build", *(session.posargs or IMAGES), external=True)
+
+
+def in_image(session: nox.Session, flavour: str) -> None:
+    """Prepare the shared data on the host, then run one side inside its image (build it with nox -s images)."""
+    session.notify("compare")
+    install(session, "report")
+    session.run("python", "-m", "shared", "prepare")
+    session.run("python", "-m", "shared.containers", "run", flavour, *session.posargs)
+
+
+@nox.session(python=PY311, name="tf1-image")
+def tf1_image(session: nox.Session) -> None:
+    """Train every case on TF 1.15 inside the tf1-cpu image (posargs e.g. --local-base)."""
+    in_image(session, "tf1-cpu")
+
+
+@nox.session(python=PY311, name="tf2-image")
+def tf2_image(session: nox.Session) -> None:
+    """Train every case on TF 2.21 inside the tf2-cpu image (posargs e.g. --local-base)."""
+    in_image(session, "tf2-cpu")
+
+
+@nox.session(python=PY311)
+def containers(session: nox.Session) -> None:
+    """Build the CPU images (podman on local bases if need be); check they agree with the tf1/tf2 venvs."""
+    install(session, "tests")
+    env = dict(built_envs(), TFKIT_REQUIRE_CONTAINERS="1")
+    session.run("python", "-m", "pytest", "-m", "containers", *session.posargs, env=env)
 
 
 @nox.session(python=False)

@@ -44,11 +44,11 @@ LOCKS = OrderedDict((s.name, s) for s in [
 
 
 def _inputs(path: str) -> List[str]:
-    """The ``.in`` file and every file it includes with ``-r``, recursively."""
+    """The ``.in`` file and every file it includes with ``-r`` or constrains with ``-c``, recursively."""
     files = [path]
     with open(path) as handle:
         for line in handle:
-            match = re.match(r"\s*-r\s+(\S+)", line)
+            match = re.match(r"\s*-[rc]\s+(\S+)", line)
             if match:
                 files.extend(_inputs(os.path.join(os.path.dirname(path), match.group(1))))
     return files
