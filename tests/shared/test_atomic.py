@@ -65,3 +65,13 @@ def test_incomplete_result_is_refused(tmp_path):
     with pytest.raises(Exception) as err:
         results.read(path)
     assert "incomplete" in str(err.value) and "coefficients" in str(err.value)
+
+
+def test_written_files_follow_the_umask_not_mkstemps_0600(tmp_path):
+    path = str(tmp_path / "r.json")
+    old = os.umask(0o022)
+    try:
+        atomic.write_json(path, {"v": 1})
+    finally:
+        os.umask(old)
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
