@@ -116,6 +116,101 @@ def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, 
     }
 
 
+def _error(exc: BaseException) -> Dict[str, str]:
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+
+
+def _prepare(args: argparse.Namespace, root: str, log: Callable[[str], None]) -> List[Case]:
+    """Select the cases, clear their old results of this env, then make and verify their data."""
+    cases = select(args.cases)
+    _clear_env_runs(root, args.env, [c.name for c in cases])
+    if args.prepare:
+        data.ensure(root, cases, log=log)
+    for case in cases:
+        data.verify(root, case.dataset.name)
+    return cases
+
+
+class _Side(object):
+    """One side's run: its arguments, fingerprint and what it has written so far."""
+
+    def __init__(self, args: argparse.Namespace, root: str, side: str, package: str, fingerprint: Dict[str, Any],
+                 log: Callable[[str], None]) -> None:
+        self.args = args
+        self.root = root
+        self.side = side
+        self.package = package
+        self.fingerprint = fingerprint
+        self.import_s = float(fingerprint.get("import_s", 0.0))
+        self.log = log
+        self.failures = []  # type: List[str]
+        self.written = []  # type: List[str]
+
+    def _write(self, payload: Dict[str, Any]) -> None:
+        if payload["status"] != "ok":
+            self.failures.append(payload["run_id"])
+        self.written.append(results.write(self.root, payload))
+
+    def run_case(self, case: Case) -> None:
+        """Load the case's data and module once, then train each of its implementations on this side."""
+        impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
+        if not impls:
+            return
+        dataset = plan = None
+        try:
+            dataset = data.load(self.root, case)
+            plan = make_plan(case, dataset.n_rows)
+            module = importlib.import_module("%s.%s" % (self.package, case.name))
+        except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
+            for impl in impls:
+                payload = _payload(case, self.args.env, self.side, impl, self.fingerprint, dataset, plan)
+                payload["error"] = _error(exc)
+                self._write(payload)
+            self.log("%s/%s: FAILED before training: %s" % (self.args.env, case.name, exc))
+            return
+        for impl in impls:
+            self._write(self.run_impl(case, impl, module, dataset, plan))
+
+    def run_impl(self, case: Case, impl: str, module, dataset, plan) -> Dict[str, Any]:
+        """Train one implementation; any exception becomes a failed result instead of hiding the others."""
+        payload = _payload(case, self.args.env, self.side, impl, self.fingerprint, dataset, plan)
+        t0 = time.perf_counter()
+        try:
+            overrides = parse_overrides(self.args.override, case)
+            payload["overrides"] = overrides
+            payload["hyperparameters"] = dict(case.hyperparameters, **overrides)
+            trained = module.run(impl, with_overrides(case, overrides), dataset, plan)
+            train_s = time.perf_counter() - t0
+            trained.loss_history = models.loss_curve(design(case, dataset), trained.snapshots)
+            trained.check_finite(payload["run_id"])
+            payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history,
+                           extra=trained.extra)
+            payload["timings"] = {"import_s": self.import_s, "train_s": train_s, "total_s": time.perf_counter() - t0}
+            self.log("%s: ok in %.2fs, final loss %.6g" % (
+                payload["run_id"], train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
+        except Exception as exc:  # noqa: BLE001 - one failing implementation must not hide the others
+            payload["error"] = _error(exc)
+            payload["timings"] = {"import_s": self.import_s, "train_s": None, "total_s": time.perf_counter() - t0}
+            self.log("%s: FAILED: %s: %s" % (payload["run_id"], type(exc).__name__, exc))
+        return payload
+
+    def finish(self, started: float) -> int:
+        """Write ``env.json`` (what ran, what failed, wall time); 1 when any implementation failed."""
+        atomic.write_json(os.path.join(results.runs_dir(self.root), self.args.env, "env.json"), {
+            "schema": SCHEMA_VERSION,
+            "env": self.args.env,
+            "side": self.side,
+            "fingerprint": self.fingerprint,
+            "results": [os.path.relpath(p, self.root) for p in self.written],
+            "failures": self.failures,
+            "wall_s": time.perf_counter() - started,
+        })
+        if self.failures:
+            self.log("%s: %d implementation(s) failed: %s" % (self.args.env, len(self.failures), ", ".join(self.failures)))
+            return 1
+        return 0
+
+
 def run_side(
     argv: Optional[Sequence[str]],
     side: str,
@@ -126,86 +221,23 @@ def run_side(
     """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
 
     ``setup(device)`` imports TensorFlow once, checks the device and returns the TF part of the
-    fingerprint (with ``import_s``). Returns the process exit code.
+    fingerprint (with ``import_s``). Returns the process exit code: 0 all ok, 1 some
+    implementation failed (recorded in its result), 2 nothing could run (message logged).
     """
     started = time.perf_counter()
     args = parser(side).parse_args(argv)
     root = results_root(args.results)
     try:
-        cases = select(args.cases)
+        cases = _prepare(args, root, log)
+        fingerprint = fingerprint_base(args.lock)
+        fingerprint.update(setup(args.device))
     except KitError as exc:
         log("error: %s" % exc)
         return 2
-    _clear_env_runs(root, args.env, [c.name for c in cases])
-    try:
-        if args.prepare:
-            data.ensure(root, cases, log=log)
-        for case in cases:
-            data.verify(root, case.dataset.name)
-    except KitError as exc:
-        log("error: %s" % exc)
-        return 2
-    base_fp = fingerprint_base(args.lock)
-    try:
-        tf_fp = setup(args.device)
-    except KitError as exc:
-        log("error: %s" % exc)
-        return 2
-    fingerprint = dict(base_fp)
-    fingerprint.update(tf_fp)
-    import_s = float(tf_fp.get("import_s", 0.0))
     log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
-        args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"), import_s))
-    failures = []  # type: List[str]
-    written = []  # type: List[str]
+        args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
+        float(fingerprint.get("import_s", 0.0))))
+    run = _Side(args, root, side, package, fingerprint, log)
     for case in cases:
-        impls = [i for i in case.impls.get(side, ()) if not args.impls or i in args.impls]
-        if not impls:
-            continue
-        dataset = plan = None
-        try:
-            dataset = data.load(root, case)
-            plan = make_plan(case, dataset.n_rows)
-            module = importlib.import_module("%s.%s" % (package, case.name))
-        except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
-            for impl in impls:
-                payload = _payload(case, args.env, side, impl, fingerprint, dataset, plan)
-                payload["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
-                written.append(results.write(root, payload))
-                failures.append(payload["run_id"])
-            log("%s/%s: FAILED before training: %s" % (args.env, case.name, exc))
-            continue
-        for impl in impls:
-            payload = _payload(case, args.env, side, impl, fingerprint, dataset, plan)
-            t0 = time.perf_counter()
-            try:
-                overrides = parse_overrides(args.override, case)
-                payload["overrides"] = overrides
-                payload["hyperparameters"] = dict(case.hyperparameters, **overrides)
-                trained = module.run(impl, with_overrides(case, overrides), dataset, plan)
-                train_s = time.perf_counter() - t0
-                trained.loss_history = models.loss_curve(design(case, dataset), trained.snapshots)
-                trained.check_finite(payload["run_id"])
-                payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history, extra=trained.extra)
-                payload["timings"] = {"import_s": import_s, "train_s": train_s, "total_s": time.perf_counter() - t0}
-                log("%s: ok in %.2fs, final loss %.6g" % (payload["run_id"], train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
-            except Exception as exc:  # noqa: BLE001 - one failing implementation must not hide the others
-                payload["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
-                payload["timings"] = {"import_s": import_s, "train_s": None, "total_s": time.perf_counter() - t0}
-                failures.append(payload["run_id"])
-                log("%s: FAILED: %s: %s" % (payload["run_id"], type(exc).__name__, exc))
-            written.append(results.write(root, payload))
-    env_summary = {
-        "schema": SCHEMA_VERSION,
-        "env": args.env,
-        "side": side,
-        "fingerprint": fingerprint,
-        "results": [os.path.relpath(p, root) for p in written],
-        "failures": failures,
-        "wall_s": time.perf_counter() - started,
-    }
-    atomic.write_json(os.path.join(results.runs_dir(root), args.env, "env.json"), env_summary)
-    if failures:
-        log("%s: %d implementation(s) failed: %s" % (args.env, len(failures), ", ".join(failures)))
-        return 1
-    return 0
+        run.run_case(case)
+    return run.finish(started)
