@@ -1,0 +1,65 @@
+"""shared.bench: ratio arithmetic and the JSON the env-side bench prints (no timing assertions)."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from shared import bench
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIDE_KEYS = {"env", "impl", "rows", "items", "epochs", "steps", "batch_size", "import_s", "data_s", "train_s",
+             "train_cpu_s", "epoch_s", "peak_rss_mib", "rss_after_data_mib", "n_weights", "tensorflow"}
+
+
+def test_ratio_arithmetic():
+    assert bench.ratio(3.0, 2.0) == 1.5
+    assert bench.ratio(None, 2.0) is None
+    assert bench.ratio(1.0, None) is None
+    assert bench.ratio(1.0, 0.0) is None
+
+
+def test_ratios_sum_env_floors_and_the_comparison():
+    kit = {"wall_s": 30.0, "compare_s": 2.0, "sides": {
+        "tf1": {"wall_s": 8.0, "import_s": 2.0, "train_s": 5.0, "other_s": 1.0},
+        "tf2": {"wall_s": 18.0, "import_s": 6.0, "train_s": 10.0, "other_s": 2.0}}}
+    floor = {"tf1": {"import_s": 1.0, "bare_loops_s": 3.0, "floor_s": 4.0, "data_s": 0.1},
+             "tf2": {"import_s": 5.0, "bare_loops_s": 9.0, "floor_s": 14.0, "data_s": 0.1}}
+    out = bench.ratios(kit, floor)
+    assert out["floor_total_s"] == 20.0
+    assert out["session_over_floor"] == 1.5
+    assert out["tf1"]["side_wall_over_floor"] == 2.0
+    assert out["tf2"]["train_over_bare_loops"] == pytest.approx(10.0 / 9.0)
+
+
+def test_rows_trend_is_the_loglog_slope():
+    points = [{"env": "tf2", "impl": "keras2", "items": 100, "rows": r, "epoch_s": s}
+              for r, s in ((10 ** 4, 1.0), (10 ** 5, 10.0), (10 ** 6, 100.0))]
+    points.append({"env": "tf2", "impl": "keras3", "items": 100, "rows": 10 ** 4, "error": "boom"})
+    trend = bench.rows_trend(points)
+    assert list(trend) == ["tf2/keras2@items=100"]
+    assert trend["tf2/keras2@items=100"]["loglog_slope"] == pytest.approx(1.0)
+
+
+def test_parse_mark_takes_the_last_bench_line():
+    text = "noise\nBENCH {\"a\": 1}\nwarning\nBENCH {\"a\": 2}\ntrailing\n"
+    assert bench.parse_mark(text) == {"a": 2}
+    assert bench.parse_mark("no json here") is None
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("side,impl", [("tf1", "estimator"), ("tf1", "bare"), ("tf2", "keras3"), ("tf2", "bare")])
+def test_side_bench_prints_the_schema_for_a_tiny_size(side, impl):
+    python = os.environ.get("TFKIT_%s_PYTHON" % side.upper())
+    if not python or not os.path.exists(python):
+        pytest.skip("TFKIT_%s_PYTHON is not set to a built env: run 'nox -s tf1 tf2' then 'nox -s tests'" % side.upper())
+    proc = subprocess.run([python, "-m", bench.SIDES[side] + ".bench", "epoch", "--rows", "200", "--items", "5",
+                           "--impl", impl, "--batch-size", "50"], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    got = bench.parse_mark(proc.stdout)
+    assert got is not None, proc.stdout[-2000:]
+    assert SIDE_KEYS <= set(got), sorted(SIDE_KEYS - set(got))
+    assert (got["rows"], got["items"], got["steps"], got["n_weights"]) == (200, 5, 4, 5)
+    json.dumps(got, allow_nan=False)
