@@ -1,6 +1,7 @@
 """Command line of the host side: ``prepare``, ``compare`` and ``cases``."""
 
 import argparse
+import os
 import sys
 from typing import List, Optional
 
@@ -23,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     prep.add_argument("--allow-duplicates", action="store_true", help="with --pairs-csv: keep exact duplicate rows")
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
     comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
+    comp.add_argument("--stand-in-baseline", action="store_true",
+                      default=os.environ.get("TFKIT_STAND_IN_BASELINE") == "1",
+                      help="runner without TF 1.15: let the committed baseline stand in for missing TF1 runs")
     sub.add_parser("cases", help="list the registered cases")
     return p
 
@@ -39,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 data.verify(root, case.dataset.name)
             return 0
         if args.command == "compare":
-            return _compare(results_root(args.results), args.cases, not args.no_report)
+            return _compare(results_root(args.results), args.cases, not args.no_report, args.stand_in_baseline)
         if args.command == "cases":
             for case in all_cases():
                 print("%-12s %s" % (case.name, case.description))
@@ -59,8 +63,8 @@ def _import(root: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(root: str, cases: Optional[List[str]], with_report: bool) -> int:
-    summary = compare.summarize(root, cases)
+def _compare(root: str, cases: Optional[List[str]], with_report: bool, stand_in: bool) -> int:
+    summary = compare.summarize(root, cases, stand_in=stand_in)
     print(compare.table(summary))
     if with_report:
         from shared import report

@@ -50,6 +50,7 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
+    p.add_argument("--stand-in-baseline", action="store_true", help=argparse.SUPPRESS)  # for compare, via nox posargs
     p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                    help="sensitivity check: change one hyperparameter on this side only (recorded in each result)")
     return p

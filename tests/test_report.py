@@ -373,7 +373,7 @@ def test_report_from_a_real_results_folder(root, make_full, make_result):
     """summarize() on result files in a generated results folder, then the report on its summary.json."""
     make_full(root, "linear", {"W": 3.0, "b": 2.0}, skip=("tf2/keras3",))
     make_result(root, "tf2", "linear", "keras3", {"W": 3.0, "b": 2.5})
-    summary = compare.summarize(root, ["linear"], log=lambda *_: None)
+    summary = compare.summarize(root, ["linear"])
     path = report.write(root, summary, plots=False)
     page = parse(os.path.join(root, "report.html"))
     rows = [r for _, r in page.rows]

@@ -69,8 +69,17 @@ def test_one_env_missing_fails_the_comparison_and_names_it(twin_runs, tmp_path):
     root = _copy_without(twin_runs[0], str(tmp_path / "r"), "tf1")
     summary = compare.summarize(root, with_oracle=False)
     assert not summary["passed"]
-    missing = [c["left"] for c in summary["comparisons"] if c["kind"] == "missing"]
-    assert "tf1/pairshift/estimator" in missing and all(m.startswith("tf1/") for m in missing)
+    missing = [c for c in summary["comparisons"] if c["kind"] == "missing"]
+    assert "tf1/pairshift/estimator" in [m["left"] for m in missing] and all(m["left"].startswith("tf1/") for m in missing)
+    assert all("--stand-in-baseline" in m["message"] for m in missing)
+
+
+def test_baseline_stands_in_for_tf1_only_when_asked(twin_runs, tmp_path):
+    root = _copy_without(twin_runs[0], str(tmp_path / "r"), "tf1")
+    summary = compare.summarize(root, with_oracle=False, stand_in=True)
+    assert summary["passed"], compare.table(summary)
+    kinds = set(c["kind"] for c in summary["comparisons"])
+    assert "baseline-stands-in" in kinds and "baseline" in kinds and "missing" not in kinds
 
 
 def test_wrong_tensorflow_major_is_refused(pythons, twin_runs, tmp_path):
