@@ -127,6 +127,12 @@ def containers(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark: warm/cold kit vs its floor, uv vs pip, pairshift scale sweep -> results/bench.json (-- --quick)."""
+    session.run(sys.executable, "-m", "shared.bench", "run", *session.posargs, external=True)
+
+
+@nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-locked envs/*.txt from envs/*.in with uv (then commit both)."""
     session.run(sys.executable, "-m", "shared.locks", "compile", *session.posargs, external=True)

@@ -6,7 +6,6 @@ import json
 import importlib
 import os
 import shutil
-import sys
 import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SESSIONS = ("tf1", "tf2", "compare", "baseline", "tests", "tests-py37", "lock")
+SESSIONS = ("tf1", "tf2", "compare", "baseline", "tests", "tests-py37", "images", "tf1-image", "tf2-image",
+            "containers", "bench", "lock")
 
 
 def _nox(*args, **kw):

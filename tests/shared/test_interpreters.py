@@ -1,8 +1,6 @@
 """Finding Python 3.7: a failing pyenv shim is skipped; nothing found gives a message with every fix."""
 
-import os
 import stat
-import sys
 
 import pytest
 

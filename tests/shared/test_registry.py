@@ -1,6 +1,5 @@
 """The case registry: every case valid, duplicates and unknown names refused with helpful messages."""
 
-import importlib
 import os
 
 import pytest

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from shared import registry, results, runner
-from shared.registry import Case, DatasetSpec, Tolerance
+from shared.registry import Case, Tolerance
 
 FAKE = "tests.shared.fakeside"
 
