@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from shared import compare, report
+from shared.report_format import PROBLEM_KINDS, fmt_diff, fmt_tol
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -165,13 +166,13 @@ def md_rows(text):
 
 def subject(c):
     """The run a comparison row is about: its right side, or its left where the right is the oracle or none."""
-    return c["left"] if c["kind"] in ("oracle",) + report.PROBLEM_KINDS else c["right"]
+    return c["left"] if c["kind"] in ("oracle",) + PROBLEM_KINDS else c["right"]
 
 
 def expected_cells(c):
     cells = [subject(c), "PASS" if c["passed"] else "FAIL"]
     if c["max_abs_diff"] is not None:
-        cells += [report.fmt_diff(c["max_abs_diff"]), report.fmt_diff(c["rms_diff"]), report.fmt_tol(c["tolerance"])]
+        cells += [fmt_diff(c["max_abs_diff"]), fmt_diff(c["rms_diff"]), fmt_tol(c["tolerance"])]
     return cells
 
 
@@ -179,7 +180,7 @@ def row_for(rows, c, md=False):
     want = expected_cells(c)
     for row in rows:
         cells = [re.sub(r"[`*\\✅❌]", "", x).strip() for x in row] if md else row
-        if all(w in cells for w in want) and (c["kind"] not in report.PROBLEM_KINDS or c["kind"] in cells):
+        if all(w in cells for w in want) and (c["kind"] not in PROBLEM_KINDS or c["kind"] in cells):
             return row
     return None
 
@@ -385,7 +386,8 @@ def test_report_from_a_real_results_folder(root, make_full, make_result):
 
 
 def test_report_modules_stay_python37_and_import_matplotlib_lazily():
-    for name in ("report.py", "plots.py"):
+    for name in ("report.py", "plots.py", "document.py", "render_markdown.py", "render_html.py", "report_format.py",
+                 "report_figures.py", "report_failures.py", "report_overview.py", "report_case.py"):
         with open(os.path.join(REPO, "shared", name), encoding="utf-8") as f:
             ast.parse(f.read(), feature_version=(3, 7))
     probe = "import sys, shared.report, shared.plots; assert 'matplotlib' not in sys.modules, 'eager import'"
