@@ -12,18 +12,19 @@ from typing import Any, Dict
 
 import pytest
 
-from shared import SCHEMA_VERSION, baseline, compare, results
-from shared.baseline import BaselineError
+from shared import SCHEMA_VERSION, baseline, baseline_fit, baseline_record, baseline_store, compare, results
+from shared.baseline_store import BaselineError
 from shared.registry import all_cases, get_case
 
-COMMITTED = baseline.DEFAULT_BASELINE
+COMMITTED = baseline_store.DEFAULT_BASELINE
 CASES = [c.name for c in all_cases()]
 
 
 def committed(case: str) -> Dict[str, Any]:
     """The committed baseline of ``case``'s reference TF1 implementation."""
     c = get_case(case)
-    return baseline.read(baseline.baseline_path(COMMITTED, case, baseline.reference_impl(c, c.impls["tf1"])))
+    impl = baseline_fit.reference_impl(c, c.impls["tf1"])
+    return baseline_store.read(baseline_store.baseline_path(COMMITTED, case, impl))
 
 
 def result_from(ref: Dict[str, Any], env: str, impl: str, **changes: Any) -> Dict[str, Any]:
@@ -87,7 +88,7 @@ def base(tmp_path, monkeypatch) -> str:
     """A copy of the committed baselines, made the default location through $TFKIT_BASELINE."""
     folder = str(tmp_path / "baselines")
     shutil.copytree(COMMITTED, folder)
-    monkeypatch.setenv(baseline.ENV_VAR, folder)
+    monkeypatch.setenv(baseline_store.ENV_VAR, folder)
     return folder
 
 
@@ -103,8 +104,9 @@ def test_committed_baseline_fits_the_registry(case):
     """Every case has a baseline from real TF 1.15 on the current spec (else: nox -s tf1 && nox -s baseline -- --force)."""
     c = get_case(case)
     for impl in c.impls["tf1"]:
-        ref = baseline.read(baseline.baseline_path(COMMITTED, case, impl))
-        assert ref["spec_sha256"] == c.spec_sha256(), "spec changed since the baseline; regenerate: " + baseline.REGENERATE
+        ref = baseline_store.read(baseline_store.baseline_path(COMMITTED, case, impl))
+        assert ref["spec_sha256"] == c.spec_sha256(), (
+            "spec changed since the baseline; regenerate: " + baseline_store.REGENERATE)
         assert ref["spec"]["hyperparameters"] == c.hyperparameters
         assert ref["fingerprint"]["tensorflow"] == "1.15.5" and ref["fingerprint"]["python"].startswith("3.7.")
         assert ref["source_run_id"] == "tf1/%s/%s" % (case, impl)
@@ -113,11 +115,11 @@ def test_committed_baseline_fits_the_registry(case):
 
 
 def test_location_default_env_and_explicit(monkeypatch):
-    monkeypatch.delenv(baseline.ENV_VAR, raising=False)
-    assert baseline.baseline_root() == os.path.join(baseline.REPO, "baselines")
-    monkeypatch.setenv(baseline.ENV_VAR, "/elsewhere")
-    assert baseline.baseline_root() == "/elsewhere"
-    assert baseline.baseline_root("/explicit") == "/explicit"
+    monkeypatch.delenv(baseline_store.ENV_VAR, raising=False)
+    assert baseline_store.baseline_root() == os.path.join(baseline_store.REPO, "baselines")
+    monkeypatch.setenv(baseline_store.ENV_VAR, "/elsewhere")
+    assert baseline_store.baseline_root() == "/elsewhere"
+    assert baseline_store.baseline_root("/explicit") == "/explicit"
 
 
 # ---------------------------------------------------------------- compare against the baseline
@@ -228,7 +230,7 @@ def test_baseline_from_another_spec_is_refused(tmp_path, base):
 
 
 def test_no_baseline_no_entries(tmp_path, monkeypatch):
-    monkeypatch.setenv(baseline.ENV_VAR, str(tmp_path / "empty"))
+    monkeypatch.setenv(baseline_store.ENV_VAR, str(tmp_path / "empty"))
     root = str(tmp_path / "results")
     runs = fresh_results(root, "linear")
     assert baseline.compare_case(get_case("linear"), runs, root) == []
@@ -239,7 +241,7 @@ def test_no_baseline_no_entries(tmp_path, monkeypatch):
 def test_unreadable_baseline_is_refused(tmp_path, base):
     root = str(tmp_path / "results")
     runs = fresh_results(root, "linear")
-    with open(baseline.baseline_path(base, "linear", "session"), "w") as handle:
+    with open(baseline_store.baseline_path(base, "linear", "session"), "w") as handle:
         handle.write('{"kind": "tfkit-baseline"')
     entries = baseline.compare_case(get_case("linear"), runs, root)
     assert [e["kind"] for e in entries] == ["baseline-refused"] and "cannot be read" in entries[0]["message"]
@@ -278,15 +280,15 @@ def tf1_results(root: str, case: str, **changes: Any) -> Dict[str, Any]:
 def test_record_writes_then_refuses_to_overwrite_without_force(tmp_path):
     root, base = str(tmp_path / "results"), str(tmp_path / "baselines")
     tf1_results(root, "linear")
-    written = baseline.record(root, base, ["linear"], log=lambda _: None)
-    target = baseline.baseline_path(base, "linear", "session")
+    written = baseline_record.record(root, base, ["linear"], log=lambda _: None)
+    target = baseline_store.baseline_path(base, "linear", "session")
     assert written == [target]
-    first = baseline.read(target)
+    first = baseline_store.read(target)
     assert first["source_run_id"] == "tf1/linear/session" and "import_s" not in first["fingerprint"]
     assert first["spec"] == get_case("linear").to_dict()
 
     said = []
-    assert baseline.record(root, base, ["linear"], log=said.append) == []  # same results: nothing to do
+    assert baseline_record.record(root, base, ["linear"], log=said.append) == []  # same results: nothing to do
     assert "unchanged" in said[0]
 
     path = results.result_path(root, "tf1", "linear", "session")
@@ -294,14 +296,14 @@ def test_record_writes_then_refuses_to_overwrite_without_force(tmp_path):
     run["coefficients"]["W"] += 1e-3
     results.write(root, run)
     with pytest.raises(BaselineError) as info:
-        baseline.record(root, base, ["linear"], log=lambda _: None)
+        baseline_record.record(root, base, ["linear"], log=lambda _: None)
     text = str(info.value)
     assert "--force" in text and "coefficients W" in text and "nothing was written" in text
-    assert baseline.read(target)["coefficients"] == first["coefficients"]
+    assert baseline_store.read(target)["coefficients"] == first["coefficients"]
     assert baseline.main(["record", "--results", root, "--baseline", base, "--cases", "linear"]) == 2
 
     assert baseline.main(["record", "--results", root, "--baseline", base, "--cases", "linear", "--force"]) == 0
-    assert baseline.read(target)["coefficients"]["W"] == run["coefficients"]["W"]
+    assert baseline_store.read(target)["coefficients"]["W"] == run["coefficients"]["W"]
 
 
 @pytest.mark.parametrize("change, words", [
@@ -314,7 +316,7 @@ def test_record_refuses_unusable_runs(tmp_path, change, words):
     root, base = str(tmp_path / "results"), str(tmp_path / "baselines")
     tf1_results(root, "linear", **change)
     with pytest.raises(BaselineError) as info:
-        baseline.record(root, base, ["linear"], log=lambda _: None)
+        baseline_record.record(root, base, ["linear"], log=lambda _: None)
     assert words in str(info.value)
     assert not os.path.exists(base)
 
@@ -324,4 +326,4 @@ def test_record_refuses_a_missing_tf1_result(tmp_path):
     tf1_results(root, "linear")
     os.unlink(results.result_path(root, "tf1", "linear", "session"))
     with pytest.raises(BaselineError, match="nox -s tf1"):
-        baseline.record(root, base, ["linear"], log=lambda _: None)
+        baseline_record.record(root, base, ["linear"], log=lambda _: None)
