@@ -10,6 +10,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
+from shared.cases import ftrl_kwargs
 from shared.errors import RegistryError
 from shared.results import Trained
 
@@ -33,14 +34,7 @@ def ftrl(hp: Dict[str, float]):
     """``tf.train.FtrlOptimizer`` with every setting explicit."""
     import tensorflow as tf
 
-    return tf.train.FtrlOptimizer(
-        learning_rate=hp["learning_rate"],
-        learning_rate_power=hp["learning_rate_power"],
-        initial_accumulator_value=hp["initial_accumulator_value"],
-        l1_regularization_strength=hp["l1_regularization_strength"],
-        l2_regularization_strength=hp["l2_regularization_strength"],
-        l2_shrinkage_regularization_strength=hp["l2_shrinkage_regularization_strength"],
-    )
+    return tf.train.FtrlOptimizer(**ftrl_kwargs(hp))
 
 
 def regression_head(hp: Dict[str, float]):

@@ -7,6 +7,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from shared.bench import ell, side_main, start_values
+from shared.cases import ftrl_kwargs
 
 from modern_tf2.device import current, setup
 
@@ -17,14 +18,7 @@ def optimizer(hp: Dict[str, Any]):
 
     if hp["optimizer"] == "sgd":
         return tf.compat.v1.train.GradientDescentOptimizer(hp["learning_rate"])
-    return tf.compat.v1.train.FtrlOptimizer(
-        learning_rate=hp["learning_rate"],
-        learning_rate_power=hp["learning_rate_power"],
-        initial_accumulator_value=hp["initial_accumulator_value"],
-        l1_regularization_strength=hp["l1_regularization_strength"],
-        l2_regularization_strength=hp["l2_regularization_strength"],
-        l2_shrinkage_regularization_strength=hp["l2_shrinkage_regularization_strength"],
-    )
+    return tf.compat.v1.train.FtrlOptimizer(**ftrl_kwargs(hp))
 
 
 def bare(case, design, plan) -> Tuple[float, Dict[str, float]]:

@@ -8,6 +8,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
+from shared.cases import ftrl_kwargs
 from shared.results import Trained
 
 from modern_tf2.device import current, placed
@@ -27,15 +28,7 @@ def keras_module(impl: str):
 def ftrl(keras, hp: Dict[str, float], fused: bool = False):
     """Keras FTRL with every setting explicit; ``fused`` picks Keras 2's legacy optimizer (TF1's kernel)."""
     cls = keras.optimizers.legacy.Ftrl if fused else keras.optimizers.Ftrl
-    return cls(
-        learning_rate=hp["learning_rate"],
-        learning_rate_power=hp["learning_rate_power"],
-        initial_accumulator_value=hp["initial_accumulator_value"],
-        l1_regularization_strength=hp["l1_regularization_strength"],
-        l2_regularization_strength=hp["l2_regularization_strength"],
-        l2_shrinkage_regularization_strength=hp["l2_shrinkage_regularization_strength"],
-        beta=hp["beta"],
-    )
+    return cls(beta=hp["beta"], **ftrl_kwargs(hp))
 
 
 def item_columns(items: List[str]) -> Dict[str, object]:

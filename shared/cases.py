@@ -15,6 +15,15 @@ FTRL = {
     "loss_reduction": "mean",  # the contrib regression head and Keras' mse both average over the batch
 }
 
+
+
+def ftrl_kwargs(hp):
+    """The FTRL settings of ``hp`` under TF1's ``FtrlOptimizer`` argument names (Keras adds ``beta``)."""
+    names = ("learning_rate", "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength")
+    return dict((name, hp[name]) for name in names)
+
+
 PAIR_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}
 
 register(
