@@ -5,7 +5,7 @@ import os
 import sys
 from typing import List, Optional
 
-from shared import compare, data
+from shared import compare, data, userdata
 from shared.errors import KitError
 from shared.registry import all_cases, select
 from shared.runner import results_root
@@ -59,7 +59,7 @@ def _import(root: str, args: argparse.Namespace) -> int:
     if not args.cases or len(args.cases) != 1:
         print("error: --pairs-csv needs exactly one case: --cases pairshift (or pairlincorr)", file=sys.stderr)
         return 2
-    data.import_user(root, select(args.cases)[0], args.pairs_csv, args.items, args.allow_duplicates)
+    userdata.import_user(root, select(args.cases)[0], args.pairs_csv, args.items, args.allow_duplicates)
     return 0
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from shared import SCHEMA_VERSION, atomic
 from shared.datasets import GENERATORS, SCHEMAS, to_csv_bytes
 from shared.errors import ChecksumError, DataError
+from shared.tables import read_frame
 from shared.registry import Case, DatasetSpec
 
 MANIFEST = "manifest.json"
@@ -172,74 +173,6 @@ class Dataset(object):
         return digest.hexdigest()
 
 
-def read_frame(path: str, generator: str) -> pd.DataFrame:
-    """Parse and validate a dataset CSV (columns, non-empty, finite numbers)."""
-    schema = SCHEMAS[generator]
-    strings = {c: str for c, k in schema if k == "s"}
-    try:
-        frame = pd.read_csv(path, dtype=strings, float_precision="round_trip", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise DataError(
-            "data file %s is empty" % path,
-            expected="a header line %s and at least one row" % ",".join(c for c, _ in schema),
-            found="0 bytes",
-            fix="delete the data folder to regenerate it, or supply a complete file",
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(
-            "data file %s could not be parsed as CSV" % path,
-            expected="comma-separated columns %s" % ",".join(c for c, _ in schema),
-            found=str(exc).strip().splitlines()[-1],
-            fix="check the file for truncated or garbled lines",
-        ) from None
-    validate_frame(frame, path, generator)
-    return frame
-
-
-def validate_frame(frame: pd.DataFrame, path: str, generator: str) -> None:
-    schema = SCHEMAS[generator]
-    wanted = [c for c, _ in schema]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise DataError(
-            "data file %s lacks column(s) %s" % (path, ", ".join(missing)),
-            expected="columns " + ", ".join(wanted),
-            found="columns " + ", ".join(map(str, frame.columns)),
-            fix="rename or add the columns in the header line",
-        )
-    if len(frame) == 0:
-        raise DataError(
-            "data file %s has a header but no rows" % path,
-            expected="at least one row",
-            found="0 rows",
-            fix="supply data rows, or delete the data folder to regenerate it",
-        )
-    for column, kind in schema:
-        series = frame[column]
-        if kind == "s":
-            bad = series.isna() | (series.astype(str).str.len() == 0)
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    "data file %s has an empty item name in column %r at row %d" % (path, column, row + 2),
-                    expected="a non-empty item name in every row",
-                    found="an empty cell",
-                    fix="fill in or drop that row",
-                )
-            continue
-        numbers = pd.to_numeric(series, errors="coerce")
-        bad = ~np.isfinite(numbers.to_numpy(dtype=np.float64))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                "data file %s has a non-numeric or non-finite value in column %r at line %d" % (path, column, row + 2),
-                expected="a finite number in every row of %r" % column,
-                found=repr(series.iloc[row]) + (" (and %d more)" % (int(bad.sum()) - 1) if bad.sum() > 1 else ""),
-                fix="fix or drop the offending rows",
-            )
-        frame[column] = numbers.astype(np.float64)
-
-
 def load(results: str, case: Case) -> Dataset:
     """Verify and load ``case``'s dataset."""
     entry = verify(results, case.dataset.name)
@@ -254,63 +187,6 @@ def load(results: str, case: Case) -> Dataset:
             fix="delete %s to regenerate the data" % data_dir(results),
         )
     return Dataset(case.dataset.name, path, entry["sha256"], frame, generator)
-
-
-def import_user(results: str, case: Case, csv_path: str, items_path: Optional[str] = None,
-                allow_duplicates: bool = False, log=print) -> Dict[str, Any]:
-    """Bring your own pairs file: validate it, copy it into the data folder and list it in the manifest.
-
-    ``items_path`` (one item name per line) is the vocabulary the rows must stay within; exact
-    duplicate rows are refused unless ``allow_duplicates``. Later runs verify its checksum like
-    generated data and never regenerate over it.
-    """
-    generator = case.dataset.generator
-    if not os.path.exists(csv_path):
-        raise DataError("pairs file %s does not exist" % csv_path, expected="a CSV file",
-                        found="no such file", fix="check the path")
-    frame = read_frame(csv_path, generator)
-    strings = [c for c, k in SCHEMAS[generator] if k == "s"]
-    if items_path is not None:
-        with open(items_path) as handle:
-            vocabulary = set(line.strip() for line in handle if line.strip())
-        used = set()  # type: set
-        for column in strings:
-            used.update(frame[column].astype(str))
-        unseen = sorted(used - vocabulary)
-        if unseen:
-            raise DataError(
-                "pairs file %s names %d item(s) not in %s" % (csv_path, len(unseen), items_path),
-                expected="every item1/item2 in the item list",
-                found="unseen: " + ", ".join(unseen[:10]) + (" ..." if len(unseen) > 10 else ""),
-                fix="add them to the item list or drop those rows",
-            )
-    duplicated = frame.duplicated(keep="first")
-    if duplicated.any() and not allow_duplicates:
-        lines = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())]
-        raise DataError(
-            "pairs file %s has %d exact duplicate row(s)" % (csv_path, len(lines)),
-            expected="each measurement once",
-            found="duplicates at line(s) " + ", ".join(str(l) for l in lines[:10]) + (" ..." if len(lines) > 10 else ""),
-            fix="deduplicate the file, or pass --allow-duplicates if repeated measurements are real",
-        )
-    with open(csv_path, "rb") as handle:
-        payload = handle.read()
-    folder = data_dir(results)
-    name = case.dataset.name
-    atomic.write_bytes(os.path.join(folder, name + ".csv"), payload)
-    manifest = read_manifest(results)
-    manifest["datasets"][name] = {
-        "file": name + ".csv",
-        "sha256": hashlib.sha256(payload).hexdigest(),
-        "bytes": len(payload),
-        "rows": int(len(frame)),
-        "spec": dict(case.dataset.to_dict(), source_file=os.path.abspath(csv_path)),
-        "source": "user",
-    }
-    manifest["schema"] = SCHEMA_VERSION
-    atomic.write_json(os.path.join(folder, MANIFEST), manifest)
-    log("data: imported %s as dataset %r (%d rows, sha256 %s)" % (csv_path, name, len(frame), manifest["datasets"][name]["sha256"][:12]))
-    return manifest["datasets"][name]
 
 
 def dataset_sha(results: str, name: str) -> Optional[str]:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from shared import data
+from shared import data, tables, userdata
 from shared.errors import ChecksumError, DataError
 from shared.registry import get_case
 
@@ -81,13 +81,13 @@ def _write(tmp_path, text, name="pairs.csv"):
 ])
 def test_malformed_csv_refused(tmp_path, text, match):
     with pytest.raises(DataError, match=match) as err:
-        data.read_frame(_write(tmp_path, text), "pairshift")
+        tables.read_frame(_write(tmp_path, text), "pairshift")
     assert "expected:" in str(err.value) and "fix:" in str(err.value)
 
 
 def test_user_pairs_file_imported_and_verified(tmp_path, root):
     path = _write(tmp_path, "item1,item2,dif\na,b,1.0\nb,c,0.5\nc,a,-1.5\n")
-    entry = data.import_user(root, get_case("pairshift"), path, log=lambda *_: None)
+    entry = userdata.import_user(root, get_case("pairshift"), path, log=lambda *_: None)
     assert entry["source"] == "user" and entry["rows"] == 3
     loaded = data.load(root, get_case("pairshift"))
     assert loaded.items() == ["a", "b", "c"]
@@ -99,16 +99,16 @@ def test_user_pairs_with_unseen_items_refused(tmp_path, root):
     path = _write(tmp_path, "item1,item2,dif\na,b,1.0\nb,zz,0.5\n")
     items = _write(tmp_path, "a\nb\n", "items.txt")
     with pytest.raises(DataError, match="unseen: zz"):
-        data.import_user(root, get_case("pairshift"), path, items, log=lambda *_: None)
+        userdata.import_user(root, get_case("pairshift"), path, items, log=lambda *_: None)
 
 
 def test_user_pairs_with_duplicate_rows_refused_unless_allowed(tmp_path, root):
     path = _write(tmp_path, "item1,item2,dif\na,b,1.0\na,b,1.0\n")
     before = data.read_manifest(root)
     with pytest.raises(DataError, match="(?s)duplicate row.*line\\(s\\) 3"):
-        data.import_user(root, get_case("pairshift"), path, log=lambda *_: None)
+        userdata.import_user(root, get_case("pairshift"), path, log=lambda *_: None)
     assert data.read_manifest(root) == before
-    assert data.import_user(root, get_case("pairshift"), path, allow_duplicates=True, log=lambda *_: None)["rows"] == 2
+    assert userdata.import_user(root, get_case("pairshift"), path, allow_duplicates=True, log=lambda *_: None)["rows"] == 2
 
 
 def test_truncated_manifest_row_count_refused(root):
