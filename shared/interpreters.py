@@ -4,7 +4,7 @@ import glob
 import os
 import shutil
 import subprocess
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from shared.errors import EnvError
 
@@ -39,33 +39,37 @@ def pyenv_roots() -> List[str]:
     return seen
 
 
-def candidates(version: str) -> List[str]:
-    """Where to look, in order: the explicit setting, PATH, pyenv's versions folder, uv's finder."""
-    found = []  # type: List[str]
+def _candidates(version: str) -> Iterator[str]:
+    """Where to look, in order, lazily: the explicit setting, PATH, pyenv's versions folder, uv's finder."""
     explicit = os.environ.get(ENV_VAR) if version == "3.7" else None
     if explicit:
-        found.append(explicit)
+        yield explicit
     on_path = shutil.which("python" + version)
     if on_path:
-        found.append(on_path)
+        yield on_path
     for root in pyenv_roots():
-        found.extend(sorted(glob.glob(os.path.join(root, "versions", version + ".*", "bin", "python" + version)), reverse=True))
+        for path in sorted(glob.glob(os.path.join(root, "versions", version + ".*", "bin", "python" + version)), reverse=True):
+            yield path
     uv = shutil.which("uv")
     if uv:
         try:
             out = subprocess.run([uv, "python", "find", version], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                  timeout=60, check=False)
             if out.returncode == 0 and out.stdout.strip():
-                found.append(out.stdout.decode().strip())
+                yield out.stdout.decode().strip()
         except (OSError, subprocess.SubprocessError):
             pass
-    return found
+
+
+def candidates(version: str) -> List[str]:
+    """Every place :func:`find` would look, in order."""
+    return list(_candidates(version))
 
 
 def find(version: str) -> Optional[str]:
     """The first candidate that really runs as ``version``, or None."""
     explicit = os.environ.get(ENV_VAR) if version == "3.7" else None
-    for path in candidates(version):
+    for path in _candidates(version):  # lazy: uv's finder runs only when nothing earlier works
         if runs_as(path, version):
             return path
         if explicit and path == explicit:
