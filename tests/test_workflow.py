@@ -157,7 +157,7 @@ def test_cpu_job_runs_tests_and_both_sides(workflow):
     assert str(setup["with"]["python-version"]).split() == ["3.7", "3.11"]
     scripts = runs(job)
     assert "python -m pip install nox uv" in scripts
-    assert "nox -s tests tf1 tf2" in scripts
+    assert "nox -s tf1 tf2 tests" in scripts  # envs first, so the end-to-end tests run on them
     (upload,) = uses(job, "actions/upload-artifact")
     assert upload["with"]["path"].rstrip("/") == "results" and "!cancelled()" in upload["if"]
 
