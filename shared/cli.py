@@ -5,10 +5,15 @@ import os
 import sys
 from typing import List, Optional
 
-from shared import compare, data, userdata
 from shared.errors import KitError
 from shared.registry import all_cases, select
-from shared.runner import results_root
+
+DEFAULT_RESULTS = "results"
+
+
+def results_root(explicit: Optional[str] = None) -> str:
+    """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
+    return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,9 +37,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run one host command; numpy and pandas are imported only by the commands that need them."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "prepare":
+            from shared import data
+
             root = results_root(args.results)
             if args.pairs_csv:
                 return _import(root, args)
@@ -56,6 +64,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _import(root: str, args: argparse.Namespace) -> int:
+    from shared import userdata
+
     if not args.cases or len(args.cases) != 1:
         print("error: --pairs-csv needs exactly one case: --cases pairshift (or pairlincorr)", file=sys.stderr)
         return 2
@@ -64,6 +74,8 @@ def _import(root: str, args: argparse.Namespace) -> int:
 
 
 def _compare(root: str, cases: Optional[List[str]], with_report: bool, stand_in: bool) -> int:
+    from shared import compare
+
     summary = compare.summarize(root, cases, stand_in=stand_in)
     print(compare.table(summary))
     if with_report:

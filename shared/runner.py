@@ -12,16 +12,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from shared import SCHEMA_VERSION, atomic, data, models, results
 from shared.errors import KitError, RegistryError
+from shared.cli import results_root
 from shared.fingerprint import base as fingerprint_base
 from shared.plan import BatchPlan
 from shared.registry import Case, select
 
-DEFAULT_RESULTS = "results"
-
-
-def results_root(explicit: Optional[str] = None) -> str:
-    """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
-    return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
 
 
 _DESIGNS = {}  # type: Dict[str, models.Design]
