@@ -1,6 +1,5 @@
 """The seed's TF1 linear regression: placeholders, ``tf.Session``, ``GradientDescentOptimizer``."""
 
-from shared.errors import RegistryError
 from shared.results import Trained
 
 from legacy_tf1.device import current, session_config
@@ -10,8 +9,6 @@ IMPLS = ("session",)
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train ``y = W x + b`` from W0, b0 with plain gradient descent, feeding the plan's batches."""
-    if impl not in IMPLS:
-        raise RegistryError("unknown tf1 linear implementation %r" % impl, expected="one of " + ", ".join(IMPLS), found=impl)
     import tensorflow as tf
 
     hp = case.hyperparameters

@@ -1,7 +1,6 @@
 """TF1 PairLinCorr: the PairShift Estimator with a slope correction per item around a fixed centre ``u0``."""
 
-from shared.errors import RegistryError
-from shared.models import pair_coefficient
+from shared.models import pair_names
 from shared.results import Trained
 
 from legacy_tf1 import pairs
@@ -30,10 +29,8 @@ def model_fn(features, labels, mode, params):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train the Estimator on the plan's batches; ``c[item]`` and ``d[item]`` come back by name."""
-    if impl not in IMPLS:
-        raise RegistryError("unknown tf1 pairlincorr implementation %r" % impl, expected="estimator", found=impl)
     items = dataset.items()
     params = {"feature_columns": pairs.item_columns(items), "hp": case.hyperparameters}
     input_fn = pairs.plan_input_fn(dataset, plan, ["item1", "item2"], ["u1", "u2"])
-    names = [pair_coefficient("c", i) for i in items] + [pair_coefficient("d", i) for i in items]
+    names = sum(pair_names(dataset.generator, items), [])
     return pairs.train_estimator(model_fn, params, input_fn, plan, names)

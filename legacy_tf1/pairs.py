@@ -11,7 +11,7 @@ from typing import Callable, Dict, List
 import numpy as np
 
 from shared.cases import ftrl_kwargs
-from shared.errors import RegistryError
+from shared.errors import TrainingError
 from shared.results import Trained
 
 from legacy_tf1.device import current, session_config
@@ -77,7 +77,6 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
         def __init__(self) -> None:
             self.step = 0
             self.snapshots = []  # type: List[Dict[str, float]]
-            self.final = None
 
         def begin(self) -> None:
             self.kernel = tf.get_default_graph().get_tensor_by_name(KERNEL)
@@ -87,9 +86,6 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
             self.step += 1
             if self.step % plan.batches_per_epoch == 0:
                 self.snapshots.append(_named(names, run_context.session.run(self.kernel)))
-
-        def end(self, session) -> None:
-            self.final = _named(names, session.run(self.kernel))
 
     model_dir = tempfile.mkdtemp(prefix="tfkit-estimator-")
     try:
@@ -110,13 +106,13 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
         shutil.rmtree(model_dir, ignore_errors=True)
     steps = plan.epochs * plan.batches_per_epoch
     if hook.step != steps:
-        raise RegistryError(
+        raise TrainingError(
             "the Estimator ran %d steps" % hook.step,
             expected="%d steps (%d epochs x %d batches)" % (steps, plan.epochs, plan.batches_per_epoch),
             found="%d" % hook.step,
             fix="this is a bug in the input_fn; report it",
         )
-    return Trained(hook.final, hook.snapshots, {"device": hook.device or current(), "steps": hook.step})
+    return Trained(hook.snapshots[-1], hook.snapshots, {"device": hook.device or current(), "steps": hook.step})
 
 
 def _named(names: List[str], kernel) -> Dict[str, float]:

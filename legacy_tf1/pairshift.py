@@ -1,7 +1,6 @@
 """The seed's TF1 PairShift: ``tf.estimator`` + feature columns + ``tf.contrib.estimator.regression_head`` + FTRL."""
 
-from shared.errors import RegistryError
-from shared.models import pair_coefficient
+from shared.models import pair_names
 from shared.results import Trained
 
 from legacy_tf1 import pairs
@@ -25,10 +24,8 @@ def model_fn(features, labels, mode, params):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train the Estimator on the plan's batches; weights come back by item name."""
-    if impl not in IMPLS:
-        raise RegistryError("unknown tf1 pairshift implementation %r" % impl, expected="estimator", found=impl)
     items = dataset.items()
     params = {"feature_columns": pairs.item_columns(items), "hp": case.hyperparameters}
     input_fn = pairs.plan_input_fn(dataset, plan, ["item1", "item2"], [])
-    names = [pair_coefficient("", i) for i in items]
+    names = sum(pair_names(dataset.generator, items), [])
     return pairs.train_estimator(model_fn, params, input_fn, plan, names)

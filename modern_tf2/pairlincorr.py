@@ -1,7 +1,5 @@
 """TF2 PairLinCorr: offsets and slope corrections per item in Keras 2 (feature columns) and Keras 3."""
 
-from shared.errors import RegistryError
-from shared.models import pair_coefficient
 from shared.results import Trained
 
 from modern_tf2 import pairs
@@ -47,14 +45,10 @@ def build_model(keras, impl: str, items, u0: float):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; ``c[item]`` and ``d[item]`` by name."""
-    if impl not in IMPLS:
-        raise RegistryError("unknown tf2 pairlincorr implementation %r" % impl, expected="one of " + ", ".join(IMPLS), found=impl)
     keras = pairs.keras_module(impl)
     items = dataset.items()
     u0 = float(case.hyperparameters["u0"])
-    c = [pair_coefficient("c", i) for i in items]
-    d = [pair_coefficient("d", i) for i in items]
-    names = c + d if impl != "keras3" else [None] + c + [None] + d
+    names = pairs.kernel_names(impl, dataset.generator, items)
     model = pairs.on_device(lambda: build_model(keras, impl, items, u0))
     data = pairs.plan_dataset(plan, pairs.pair_features(dataset, ["item1", "item2"], ["u1", "u2"]), dataset.floats("dif").reshape(-1, 1))
     return pairs.train_keras(impl, model, case.hyperparameters, data, plan,

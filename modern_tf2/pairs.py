@@ -4,11 +4,12 @@ Keras 2 is the ``tf_keras`` package (TF >= 2.16 ships Keras 3 as ``tf.keras``); 
 name so one interpreter runs both. Batches come from the shared plan, never from Keras' shuffles.
 """
 
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
 from shared.cases import ftrl_kwargs
+from shared.models import pair_names
 from shared.results import Trained
 
 from modern_tf2.device import current, placed
@@ -79,7 +80,13 @@ def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callab
     return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__})
 
 
-def named(names: List[str], kernel) -> Dict[str, float]:
+def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:
+    """Names of the dense kernel's rows: Keras 3's ``StringLookup`` puts an OOV slot (``None``) before each group."""
+    oov = [None] if impl == "keras3" else []
+    return [name for group in pair_names(kind, items) for name in oov + group]
+
+
+def named(names: List[Optional[str]], kernel) -> Dict[str, float]:
     """Kernel rows by coefficient name (``None`` names, e.g. an OOV slot, are dropped)."""
     values = np.asarray(kernel, dtype=np.float64).reshape(-1)
     return dict((n, v) for n, v in zip(names, values.tolist()) if n is not None)

@@ -1,7 +1,5 @@
 """TF2 PairShift: the seed's subclassed Keras model (Keras 2, feature columns) and its Keras 3 form."""
 
-from shared.errors import RegistryError
-from shared.models import pair_coefficient
 from shared.results import Trained
 
 from modern_tf2 import pairs
@@ -45,14 +43,11 @@ def keras3_model(keras, items):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; weights come back by item name."""
-    if impl not in IMPLS:
-        raise RegistryError("unknown tf2 pairshift implementation %r" % impl, expected="one of " + ", ".join(IMPLS), found=impl)
     keras = pairs.keras_module(impl)
     items = dataset.items()
-    names = [pair_coefficient("", i) for i in items]
+    names = pairs.kernel_names(impl, dataset.generator, items)
     if impl == "keras3":
         model = pairs.on_device(lambda: keras3_model(keras, items))
-        names = [None] + names
     else:
         model = pairs.on_device(lambda: keras2_model(keras, pairs.item_columns(items)))
     data = pairs.plan_dataset(plan, pairs.pair_features(dataset, ["item1", "item2"], []), dataset.floats("dif").reshape(-1, 1))

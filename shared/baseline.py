@@ -13,6 +13,7 @@ from shared.baseline_store import (ENV_VAR, SIDE, BaselineError, baseline_id, ba
                                    load_case, shown)
 from shared.errors import KitError
 from shared.registry import Case
+from shared.results import results_root
 
 __all__ = ["SIDE", "compare_case", "covers", "main", "stand_in", "summary_info"]
 
@@ -84,8 +85,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command != "record":
         _parser().print_help()
         return 2
-    from shared.runner import results_root
-
     try:
         record(results_root(args.results), args.baseline, args.cases, args.force)
     except KitError as exc:

@@ -146,7 +146,9 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], D
     import importlib
 
     from shared import data, models
-    from shared.runner import make_plan, results_root
+    from shared.plan import for_case
+    from shared.results import results_root
+    from shared.runner import check_impls
 
     fp = setup("cpu")
     out = {"schema": 1, "env": side, "command": args.command, "tensorflow": fp.get("tensorflow"),
@@ -156,14 +158,16 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], D
         case = bench_case(args.epochs, args.batch_size)
         t0 = time.perf_counter()
         dataset = synthetic(rows, items)
-        plan = make_plan(case, dataset.n_rows)
+        plan = for_case(case, dataset.n_rows)
         out["data_s"] = time.perf_counter() - t0
         out["rss_after_data_mib"] = peak_rss_mib()
         t0, c0 = time.perf_counter(), cpu_s()
         if args.impl == "bare":
             _, weights = bare(case, models.design(dataset, case.hyperparameters), plan)
         else:
-            trained = importlib.import_module("%s.pairshift" % SIDES[side]).run(args.impl, case, dataset, plan)
+            module = importlib.import_module("%s.pairshift" % SIDES[side])
+            check_impls(module, case, [args.impl])
+            trained = module.run(args.impl, case, dataset, plan)
             weights = trained.coefficients
         train_s, train_cpu_s = time.perf_counter() - t0, cpu_s() - c0
         out.update(train_cpu_s=train_cpu_s, impl=args.impl, rows=rows, items=items, n_items_seen=len(dataset.items()), epochs=args.epochs,
@@ -176,9 +180,8 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], D
         out["cases"] = {}
         for case in all_cases():
             t0 = time.perf_counter()
-            data.verify(root, case.dataset.name)
             dataset = data.load(root, case)
-            plan = make_plan(case, dataset.n_rows)
+            plan = for_case(case, dataset.n_rows)
             design = models.design(dataset, case.hyperparameters)
             load_s = time.perf_counter() - t0
             c0 = cpu_s()

@@ -7,13 +7,7 @@ from typing import List, Optional
 
 from shared.errors import KitError
 from shared.registry import all_cases, select
-
-DEFAULT_RESULTS = "results"
-
-
-def results_root(explicit: Optional[str] = None) -> str:
-    """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
-    return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
+from shared.results import results_root
 
 
 def _parser() -> argparse.ArgumentParser:

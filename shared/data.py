@@ -1,6 +1,7 @@
 """Data written once to ``<results>/data/`` with a SHA-256 manifest, verified before every use."""
 
 import hashlib
+import io
 import json
 import os
 from typing import Any, Dict, List, Optional, Sequence
@@ -108,8 +109,8 @@ def ensure(results: str, cases: Sequence[Case], log=print) -> Dict[str, Any]:
     return manifest
 
 
-def verify(results: str, name: str) -> Dict[str, Any]:
-    """The manifest entry of dataset ``name`` after checking its file's SHA-256."""
+def _entry(results: str, name: str):
+    """The manifest entry of dataset ``name`` and its file's path, both checked to exist."""
     manifest = read_manifest(results)
     entry = manifest["datasets"].get(name)
     folder = data_dir(results)
@@ -128,14 +129,23 @@ def verify(results: str, name: str) -> Dict[str, Any]:
             found="no such file",
             fix="delete %s and run again to regenerate the data" % folder,
         )
-    actual = sha256_file(path)
+    return entry, path
+
+
+def _check_sha256(path: str, entry: Dict[str, Any], actual: str) -> None:
     if actual != entry["sha256"]:
         raise ChecksumError(
             "data file %s does not match its manifest; refusing to train on it" % path,
             expected="sha256 %s" % entry["sha256"],
             found="sha256 %s" % actual,
-            fix="restore the file, or delete %s to regenerate the data" % folder,
+            fix="restore the file, or delete %s to regenerate the data" % os.path.dirname(path),
         )
+
+
+def verify(results: str, name: str) -> Dict[str, Any]:
+    """The manifest entry of dataset ``name`` after checking its file's SHA-256."""
+    entry, path = _entry(results, name)
+    _check_sha256(path, entry, sha256_file(path))
     return entry
 
 
@@ -174,11 +184,13 @@ class Dataset(object):
 
 
 def load(results: str, case: Case) -> Dataset:
-    """Verify and load ``case``'s dataset."""
-    entry = verify(results, case.dataset.name)
-    path = os.path.join(data_dir(results), entry["file"])
+    """Read ``case``'s dataset once: check those bytes' SHA-256, then parse the same bytes."""
+    entry, path = _entry(results, case.dataset.name)
+    with open(path, "rb") as handle:
+        payload = handle.read()
+    _check_sha256(path, entry, hashlib.sha256(payload).hexdigest())
     generator = entry.get("spec", {}).get("generator", case.dataset.generator)
-    frame = read_frame(path, generator)
+    frame = read_frame(io.BytesIO(payload), generator, path)
     if entry.get("rows") is not None and int(entry["rows"]) != len(frame):
         raise DataError(
             "data file %s has %d rows but its manifest says %d" % (path, len(frame), entry["rows"]),

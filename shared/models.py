@@ -41,6 +41,15 @@ def pair_coefficient(prefix: str, item: str) -> str:
     return item if not prefix else "%s[%s]" % (prefix, item)
 
 
+# Weight groups of the pair models, in kernel order: one weight per item in each group.
+PAIR_GROUPS = {"pairshift": ("",), "pairlincorr": ("c", "d")}
+
+
+def pair_names(kind: str, items: List[str]) -> List[List[str]]:
+    """The coefficient names of a pair model, one list per weight group, in kernel order."""
+    return [[pair_coefficient(prefix, item) for item in items] for prefix in PAIR_GROUPS[kind]]
+
+
 def _pair_index(frame, items: List[str]) -> Tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
@@ -65,7 +74,7 @@ def design(dataset, hyperparameters: Mapping[str, float]) -> Design:
     k = len(items)
     row = np.arange(n)
     if kind == "pairshift":
-        names = [pair_coefficient("", i) for i in items]
+        names = pair_names(kind, items)[0]
         rows = np.concatenate([row, row])
         cols = np.concatenate([first, second])
         vals = np.concatenate([np.ones(n), -np.ones(n)])
@@ -74,7 +83,8 @@ def design(dataset, hyperparameters: Mapping[str, float]) -> Design:
         u0 = float(hyperparameters["u0"])
         s1 = frame["u1"].to_numpy(np.float64) - u0
         s2 = frame["u2"].to_numpy(np.float64) - u0
-        names = [pair_coefficient("c", i) for i in items] + [pair_coefficient("d", i) for i in items]
+        offsets, slopes = pair_names(kind, items)
+        names = offsets + slopes
         rows = np.concatenate([row, row, row, row])
         cols = np.concatenate([first, second, k + first, k + second])
         vals = np.concatenate([np.ones(n), -np.ones(n), s1, -s2])

@@ -68,3 +68,9 @@ class BatchPlan(object):
             "seed": self.seed,
             "batches_per_epoch": self.batches_per_epoch,
         }
+
+
+def for_case(case, n_rows: int) -> BatchPlan:
+    """The plan a case's hyperparameters imply for a dataset of ``n_rows`` (what both sides and compare use)."""
+    hp = case.hyperparameters
+    return BatchPlan(n_rows, hp["epochs"], hp.get("batch_size"), hp.get("shuffle", True), hp.get("plan_seed", 0))

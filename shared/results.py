@@ -60,6 +60,14 @@ class Trained(object):
             )
 
 
+DEFAULT_RESULTS = "results"
+
+
+def results_root(explicit: Optional[str] = None) -> str:
+    """``--results``, else ``$TFKIT_RESULTS``, else ``results``."""
+    return explicit or os.environ.get("TFKIT_RESULTS") or DEFAULT_RESULTS
+
+
 def run_id(env: str, case: str, impl: str) -> str:
     return "%s/%s/%s" % (env, case, impl)
 

@@ -2,8 +2,8 @@
 
 import argparse
 import copy
-import json
 import importlib
+import json
 import os
 import shutil
 import time
@@ -12,26 +12,10 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from shared import SCHEMA_VERSION, atomic, data, models, results
 from shared.errors import KitError, RegistryError
-from shared.cli import results_root
 from shared.fingerprint import base as fingerprint_base
-from shared.plan import BatchPlan
+from shared.plan import for_case
 from shared.registry import Case, select
-
-
-
-_DESIGNS = {}  # type: Dict[str, models.Design]
-
-
-def design(case: Case, dataset) -> models.Design:
-    """The case's numpy design matrix, built once per run of the side."""
-    if case.name not in _DESIGNS:
-        _DESIGNS[case.name] = models.design(dataset, case.hyperparameters)
-    return _DESIGNS[case.name]
-
-
-def make_plan(case: Case, n_rows: int) -> BatchPlan:
-    hp = case.hyperparameters
-    return BatchPlan(n_rows, hp["epochs"], hp.get("batch_size"), hp.get("shuffle", True), hp.get("plan_seed", 0))
+from shared.results import results_root
 
 
 def parser(side: str) -> argparse.ArgumentParser:
@@ -88,14 +72,14 @@ def with_overrides(case: Case, overrides: Mapping[str, Any]) -> Case:
     return changed
 
 
-def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, Any], dataset, plan) -> Dict[str, Any]:
+def _case_payload(case: Case, env: str, side: str, fingerprint: Dict[str, Any], dataset=None, plan=None,
+                  overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """What every result of ``case`` in this env shares; hashes are computed here, once per case."""
     return {
         "schema": SCHEMA_VERSION,
-        "run_id": results.run_id(env, case.name, impl),
         "env": env,
         "side": side,
         "case": case.name,
-        "impl": impl,
         "status": "error",
         "fingerprint": fingerprint,
         "data_sha256": dataset.sha256 if dataset is not None else None,
@@ -103,12 +87,32 @@ def _payload(case: Case, env: str, side: str, impl: str, fingerprint: Dict[str, 
         "plan_sha256": plan.sha256() if plan is not None else None,
         "plan": plan.to_dict() if plan is not None else None,
         "spec_sha256": case.spec_sha256(),
-        "hyperparameters": case.hyperparameters,
+        "hyperparameters": dict(case.hyperparameters, **(overrides or {})),
+        "overrides": dict(overrides or {}),
         "coefficients": {},
         "loss_history": [],
         "timings": {},
         "extra": {},
     }
+
+
+def _for_impl(common: Mapping[str, Any], impl: str) -> Dict[str, Any]:
+    payload = dict(common, impl=impl)
+    payload["run_id"] = results.run_id(common["env"], common["case"], impl)
+    return payload
+
+
+def check_impls(module, case: Case, impls: Sequence[str]) -> None:
+    """Every implementation the registry lists for this side must be one the module declares in ``IMPLS``."""
+    declared = tuple(getattr(module, "IMPLS", ()))
+    unknown = [i for i in impls if i not in declared]
+    if unknown:
+        raise RegistryError(
+            "%s does not implement %s of case %r" % (module.__name__, ", ".join(unknown), case.name),
+            expected="one of %s (its IMPLS)" % (", ".join(declared) or "nothing"),
+            found=", ".join(unknown),
+            fix="add the implementation to %s or fix impls in shared/cases.py" % module.__name__,
+        )
 
 
 def _error(exc: BaseException) -> Dict[str, str]:
@@ -147,36 +151,36 @@ class _Side(object):
         self.written.append(results.write(self.root, payload))
 
     def run_case(self, case: Case) -> None:
-        """Load the case's data and module once, then train each of its implementations on this side."""
+        """Load the case's data, module, plan and design once, then train each implementation on this side."""
         impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
         if not impls:
             return
-        dataset = plan = None
+        common = _case_payload(case, self.args.env, self.side, self.fingerprint)
         try:
             dataset = data.load(self.root, case)
-            plan = make_plan(case, dataset.n_rows)
+            plan = for_case(case, dataset.n_rows)
             module = importlib.import_module("%s.%s" % (self.package, case.name))
+            check_impls(module, case, impls)
+            overrides = parse_overrides(self.args.override, case)
+            trained_case = with_overrides(case, overrides)
+            design = models.design(dataset, trained_case.hyperparameters)
+            common = _case_payload(case, self.args.env, self.side, self.fingerprint, dataset, plan, overrides)
         except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
             for impl in impls:
-                payload = _payload(case, self.args.env, self.side, impl, self.fingerprint, dataset, plan)
-                payload["error"] = _error(exc)
-                self._write(payload)
+                self._write(dict(_for_impl(common, impl), error=_error(exc)))
             self.log("%s/%s: FAILED before training: %s" % (self.args.env, case.name, exc))
             return
         for impl in impls:
-            self._write(self.run_impl(case, impl, module, dataset, plan))
+            self._write(self.run_impl(_for_impl(common, impl), design,
+                                      lambda impl=impl: module.run(impl, trained_case, dataset, plan)))
 
-    def run_impl(self, case: Case, impl: str, module, dataset, plan) -> Dict[str, Any]:
+    def run_impl(self, payload: Dict[str, Any], design: models.Design, train: Callable[[], Any]) -> Dict[str, Any]:
         """Train one implementation; any exception becomes a failed result instead of hiding the others."""
-        payload = _payload(case, self.args.env, self.side, impl, self.fingerprint, dataset, plan)
         t0 = time.perf_counter()
         try:
-            overrides = parse_overrides(self.args.override, case)
-            payload["overrides"] = overrides
-            payload["hyperparameters"] = dict(case.hyperparameters, **overrides)
-            trained = module.run(impl, with_overrides(case, overrides), dataset, plan)
+            trained = train()
             train_s = time.perf_counter() - t0
-            trained.loss_history = models.loss_curve(design(case, dataset), trained.snapshots)
+            trained.loss_history = models.loss_curve(design, trained.snapshots)
             trained.check_finite(payload["run_id"])
             payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history,
                            extra=trained.extra)

@@ -1,5 +1,7 @@
 """Reading a dataset CSV and checking it: columns, rows, item names and finite numbers."""
 
+from typing import Optional
+
 import numpy as np
 import pandas as pd
 
@@ -7,12 +9,16 @@ from shared.datasets import SCHEMAS
 from shared.errors import DataError
 
 
-def read_frame(path: str, generator: str) -> pd.DataFrame:
-    """Parse and validate a dataset CSV (columns, non-empty, finite numbers)."""
+def read_frame(source, generator: str, path: Optional[str] = None) -> pd.DataFrame:
+    """Parse and validate a dataset CSV (columns, non-empty, finite numbers) from a path or a byte stream.
+
+    ``path`` names the file in messages when ``source`` is a stream of its bytes.
+    """
     schema = SCHEMAS[generator]
     strings = {c: str for c, k in schema if k == "s"}
+    path = path or source
     try:
-        frame = pd.read_csv(path, dtype=strings, float_precision="round_trip", keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(source, dtype=strings, float_precision="round_trip", keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise DataError(
             "data file %s is empty" % path,

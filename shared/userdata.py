@@ -1,6 +1,7 @@
 """Bring your own pairs file: validated, copied into the data folder and listed in the manifest."""
 
 import hashlib
+import io
 import os
 from typing import Any, Dict, Optional
 
@@ -26,7 +27,9 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
     if not os.path.exists(csv_path):
         raise DataError("pairs file %s does not exist" % csv_path, expected="a CSV file",
                         found="no such file", fix="check the path")
-    frame = read_frame(csv_path, generator)
+    with open(csv_path, "rb") as handle:
+        payload = handle.read()
+    frame = read_frame(io.BytesIO(payload), generator, csv_path)
     strings = [c for c, k in SCHEMAS[generator] if k == "s"]
     if items_path is not None:
         with open(items_path) as handle:
@@ -51,8 +54,6 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
             found="duplicates at line(s) " + ", ".join(str(l) for l in lines[:10]) + (" ..." if len(lines) > 10 else ""),
             fix="deduplicate the file, or pass --allow-duplicates if repeated measurements are real",
         )
-    with open(csv_path, "rb") as handle:
-        payload = handle.read()
     folder = data_dir(results)
     name = case.dataset.name
     atomic.write_bytes(os.path.join(folder, name + ".csv"), payload)
