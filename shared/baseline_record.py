@@ -38,19 +38,15 @@ def from_run(case: Case, run: Mapping[str, Any], dataset: Mapping[str, Any]) -> 
 
 
 def _unusable(case: Case, run: Mapping[str, Any], data_sha: str) -> Optional[str]:
+    """Why a TF1 result cannot become the baseline: what makes it unfit to compare, or more."""
+    why = results.admissible(run, case, data_sha, None)
+    if why:
+        return why
     rid = run.get("run_id", "?")
-    if run.get("status") != "ok":
-        err = ((run.get("error") or {}).get("message") or "no error recorded").strip().splitlines()
-        return "%s did not finish (status %s: %s)" % (rid, run.get("status"), err[0] if err else "")
     if run.get("env") != ENV or run.get("side") != SIDE:
         return "%s ran in env %r side %r, not the plain %s env" % (rid, run.get("env"), run.get("side"), ENV)
     if run.get("overrides"):
         return "%s ran with overrides %s (a sensitivity check, not a reference)" % (rid, run["overrides"])
-    if run.get("data_sha256") != data_sha:
-        return "%s was trained on other data (sha256 %s, manifest %s)" % (rid, str(run.get("data_sha256"))[:12], data_sha[:12])
-    if run.get("spec_sha256") != case.spec_sha256():
-        return "%s was made from another case spec (%s, current %s)" % (
-            rid, str(run.get("spec_sha256"))[:12], case.spec_sha256()[:12])
     bad = sorted(n for n, v in run["coefficients"].items() if not isinstance(v, float) or not math.isfinite(v))
     if not run["coefficients"] or bad:
         return "%s has no or non-finite coefficients (%s)" % (rid, ", ".join(bad[:5]) or "none")

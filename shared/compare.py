@@ -8,10 +8,12 @@ the check never passes on one side.
 """
 
 import os
+import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from shared import SCHEMA_VERSION, atomic, baseline, data, results
-from shared.diff import centre, diff, problem  # noqa: F401 - the comparison's public boundary
+from shared.diff import centre, diff, pair, problem  # noqa: F401 - the comparison's public boundary
+from shared.plan import for_case
 from shared.errors import KitError
 from shared.registry import SIDES, Case, all_cases, select
 
@@ -61,68 +63,59 @@ def admissible(run: Mapping[str, Any], case: Case, data_sha: Optional[str], plan
     return None
 
 
+def reference_id(case: Case) -> str:
+    """Run id of the case's reference implementation in its side's plain environment."""
+    side, impl = case.reference.split("/", 1)
+    return results.run_id(side, case.name, impl)
+
+
+def expected_plan_sha(root: str, case: Case) -> Optional[str]:
+    """Hash of the batch plan the case's spec implies for its data (None while the manifest has no row count)."""
+    entry = data.read_manifest(root)["datasets"].get(case.dataset.name) or {}
+    return for_case(case, int(entry["rows"])).sha256() if entry.get("rows") else None
+
+
 def compare_case(case: Case, runs: Mapping[str, Dict[str, Any]], root: str,
-                 oracle_coefficients: Optional[Mapping[str, float]], stand_in: bool = False) -> List[Dict[str, Any]]:
+                 oracle_coefficients: Optional[Mapping[str, float]], stand_in: bool = False,
+                 bl: Optional[baseline.CaseBaseline] = None) -> List[Dict[str, Any]]:
     """All comparisons of one case; ``stand_in`` lets the golden baseline replace a missing TF1 run."""
     out = []  # type: List[Dict[str, Any]]
-    data_sha = data.dataset_sha(root, case.dataset.name)
+    bl = bl or baseline.for_case(case, root)
     mine = dict((rid, r) for rid, r in runs.items() if r.get("case") == case.name)
-    ref_side, ref_impl = case.reference.split("/", 1)
-    ref_id = results.run_id(ref_side, case.name, ref_impl)
     for side in SIDES:
         for impl in case.impls[side]:
             rid = results.run_id(side, case.name, impl)
             if rid not in mine:
-                covered = side == baseline.SIDE and baseline.covers(case, root, impl)
+                covered = side == baseline.SIDE and bl.covers(impl)
                 if covered and stand_in:
-                    out.append(baseline.stand_in(case, rid, root))  # no TF 1.15 on this runner, by request
+                    out.append(bl.stand_in(rid))  # no TF 1.15 on this runner, by request
                 else:
                     out.append(problem(case.name, rid, None, "missing", "%s: no result; the %s side is missing (run 'nox -s %s')%s" % (
                         rid, side, side, STAND_IN_HINT if covered else "")))
-    ref = mine.get(ref_id)
-    plan_sha = ref.get("plan_sha256") if ref and ref.get("status") == "ok" else None
+    plan_sha = expected_plan_sha(root, case)
     ok = {}  # type: Dict[str, Dict[str, Any]]
     for rid, run in sorted(mine.items()):
-        why = admissible(run, case, data_sha, plan_sha)
+        why = results.admissible(run, case, bl.data_sha, plan_sha)
         if why:
             out.append(problem(case.name, rid, None, "refused" if run.get("status") == "ok" else "failed", why))
         else:
             ok[rid] = run
+    ref_id = reference_id(case)
     strict = case.tolerance("strict")
     oracle_tol = case.tolerance("oracle")
     for rid, run in sorted(ok.items()):
         if ref_id in ok and rid != ref_id:
-            out.append(_noted(_with_inputs(diff(case.name, ref_id, rid, ok[ref_id]["coefficients"], run["coefficients"],
-                                                "strict", strict.value, strict.reason), ok[ref_id], run), ok[ref_id], run))
+            out.append(pair(case.name, ref_id, ok[ref_id], rid, run, "strict", strict.value, strict.reason))
         base_id = results.run_id(run.get("side", ""), case.name, run["impl"])
         if run["env"] != run.get("side") and base_id in ok:
-            out.append(diff(case.name, base_id, rid, ok[base_id]["coefficients"], run["coefficients"],
-                            "env", strict.value, "same implementation and lock in another environment: " + strict.reason))
+            out.append(pair(case.name, base_id, ok[base_id], rid, run, "env", strict.value,
+                            "same implementation and lock in another environment: " + strict.reason))
         if oracle_coefficients is not None:
             comp = diff(case.name, rid, "oracle/%s/lstsq" % case.name, centre(run["coefficients"], case.gauge),
                         centre(oracle_coefficients, case.gauge), "oracle", oracle_tol.value, oracle_tol.reason)
             comp["centred"] = bool(case.gauge)
             out.append(comp)
     return out
-
-
-def _noted(comp: Dict[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> Dict[str, Any]:
-    """Say in the message when a side ran with ``--override`` (a deliberate sensitivity check)."""
-    for label, run in (("left", left), ("right", right)):
-        if run.get("overrides"):
-            comp["message"] += "; %s ran with overrides %s" % (label, ", ".join(
-                "%s=%r" % kv for kv in sorted(run["overrides"].items())))
-            comp.setdefault("overrides", {})[label] = run["overrides"]
-    return comp
-
-
-def _with_inputs(comp: Dict[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> Dict[str, Any]:
-    """Fail a strict comparison whose two sides parsed the shared CSV into different arrays."""
-    if left.get("arrays_sha256") != right.get("arrays_sha256"):
-        comp["passed"] = False
-        comp["message"] += "; the two environments parsed the data into different arrays (arrays sha256 %s vs %s)" % (
-            str(left.get("arrays_sha256"))[:12], str(right.get("arrays_sha256"))[:12])
-    return comp
 
 
 def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle: bool = True,
@@ -138,17 +131,17 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
     case_info = {}  # type: Dict[str, Any]
     for case in cases:
         oracle_coefficients = None
-        info = {"reference": results.run_id(*([case.reference.split("/", 1)[0], case.name, case.reference.split("/", 1)[1]])),
-                "data_sha256": data.dataset_sha(root, case.dataset.name), "spec_sha256": case.spec_sha256(),
+        bl = baseline.for_case(case, root)
+        info = {"reference": reference_id(case), "data_sha256": bl.data_sha, "spec_sha256": case.spec_sha256(),
                 "spec": case.to_dict()}
         if with_oracle and info["data_sha256"] is not None:
             try:
                 oracle_coefficients, info["oracle"] = oracle_for(root, case)
             except KitError as exc:
                 comparisons.append(problem(case.name, "oracle/%s/lstsq" % case.name, None, "failed", str(exc)))
-        comparisons.extend(compare_case(case, runs, root, oracle_coefficients, stand_in))
-        comparisons.extend(baseline.compare_case(case, runs, root))
-        info.update(baseline.summary_info(case, root))
+        comparisons.extend(compare_case(case, runs, root, oracle_coefficients, stand_in, bl))
+        comparisons.extend(bl.compare(runs))
+        info.update(bl.info())
         case_info[case.name] = info
     summary = {
         "schema": SCHEMA_VERSION,
@@ -166,8 +159,6 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
 
 def oracle_for(root: str, case: Case):
     """The oracle's coefficients for ``case`` and a small record of how they were obtained."""
-    import time
-
     from shared import models, oracle
 
     t0 = time.perf_counter()

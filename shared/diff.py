@@ -37,6 +37,7 @@ def diff(
     rms = math.sqrt(math.fsum(d * d for d, _ in diffs) / len(diffs)) if diffs else None
     passed = bool(common) and not only_left and not only_right and max_abs is not None and max_abs <= tolerance
     worst = [{"name": n, "left": left[n], "right": right[n], "diff": d} for d, n in diffs[:WORST]]
+    over = [n for d, n in diffs if not d <= tolerance]
     label = "%s %s vs %s" % (case, left_id, right_id)
     if not common:
         message = "%s: no coefficient names in common" % label
@@ -46,7 +47,6 @@ def diff(
     elif passed:
         message = "%s: max |diff| %.3g at %s (tolerance %.3g)" % (label, max_abs, _quote(diffs[0][1]), tolerance)
     else:
-        over = [w for w in diffs if w[0] > tolerance]
         message = "%s: %s differs by %.3g (tolerance %.3g); %d of %d coefficients over" % (
             label, _quote(diffs[0][1]), max_abs, tolerance, len(over), len(diffs))
     return {
@@ -63,6 +63,7 @@ def diff(
         "only_left": only_left,
         "only_right": only_right,
         "worst": worst,
+        "over": over,
         "message": message,
     }
 
@@ -91,3 +92,24 @@ def problem(case: str, left_id: str, right_id: Optional[str], kind: str, message
         "worst": [],
         "message": message,
     }
+
+
+def pair(case: str, left_id: str, left: Mapping[str, Any], right_id: str, right: Mapping[str, Any], kind: str,
+         tolerance: float, reason: str, refused_kind: str = "refused") -> Dict[str, Any]:
+    """Two finished results (or a result and a baseline) compared strictly: one batch plan, the same parsed
+    arrays, then the coefficients by name; a side that ran with ``--override`` is named in the message."""
+    if left.get("plan_sha256") != right.get("plan_sha256"):
+        return problem(case, left_id, right_id, refused_kind, "%s %s vs %s: %s used another batch plan (%s) than %s (%s); "
+                       "not compared" % (case, left_id, right_id, right_id, str(right.get("plan_sha256"))[:12], left_id,
+                                         str(left.get("plan_sha256"))[:12]))
+    comp = diff(case, left_id, right_id, left["coefficients"], right["coefficients"], kind, tolerance, reason)
+    if left.get("arrays_sha256") != right.get("arrays_sha256"):
+        comp["passed"] = False
+        comp["message"] += "; the two parsed the data into different arrays (other arrays: sha256 %s vs %s)" % (
+            str(left.get("arrays_sha256"))[:12], str(right.get("arrays_sha256"))[:12])
+    for label, run in (("left", left), ("right", right)):
+        if run.get("overrides"):
+            comp["message"] += "; %s ran with overrides %s" % (label, ", ".join(
+                "%s=%r" % kv for kv in sorted(run["overrides"].items())))
+            comp.setdefault("overrides", {})[label] = run["overrides"]
+    return comp

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from shared import SCHEMA_VERSION, data, results
+from shared import SCHEMA_VERSION, compare, data, results
 from shared.registry import get_case
 
 
@@ -33,7 +33,7 @@ def fake_result(root, env, case_name, impl, coefficients, side=None, **changes):
         "fingerprint": {"python": "3.x", "tensorflow": "x"},
         "data_sha256": data.dataset_sha(root, case.dataset.name),
         "arrays_sha256": "arrays",
-        "plan_sha256": "plan",
+        "plan_sha256": compare.expected_plan_sha(root, case),
         "spec_sha256": case.spec_sha256(),
         "hyperparameters": copy.deepcopy(case.hyperparameters),
         "coefficients": dict(coefficients),
