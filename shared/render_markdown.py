@@ -1,6 +1,6 @@
 """Render a report document (``shared.document``) as Markdown."""
 
-from typing import Any, List, Sequence
+from typing import Any, Sequence
 
 
 def _md_text(s: str) -> str:
