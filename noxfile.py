@@ -22,7 +22,14 @@ def host(*args: str) -> subprocess.CompletedProcess:
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
 
-PY37 = host("shared.interpreters", "3.7").stdout.strip() or None  # TF 1.15.5: CPython <= 3.7 only
+FIND_PY37 = host("shared.interpreters", "3.7")  # TF 1.15.5: CPython <= 3.7 only
+PY37 = FIND_PY37.stdout.strip() or None
+
+
+def need_py37(session: nox.Session) -> None:
+    """Stop a Python 3.7 session with the lookup's message (where it looked, how to get one) when none was found."""
+    if PY37 is None:
+        session.error(FIND_PY37.stderr)
 
 
 def built_envs() -> dict:
@@ -33,8 +40,7 @@ def built_envs() -> dict:
 
 def install(session: nox.Session, env: str) -> str:
     """Sync the session's venv to the hash-locked envs/<env>.txt (refused when stale against its .in)."""
-    session.run("python", "-m", "shared.locks", "check", env, silent=True)
-    lock = os.path.join("envs", env + ".txt")
+    lock = session.run("python", "-m", "shared.locks", "check", env, silent=True).strip()
     python = os.path.join(session.virtualenv.bin, "python")
     session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--python", python, lock)
     return lock
@@ -50,8 +56,7 @@ def side(session: nox.Session, env: str) -> None:
 @nox.session(python=PY37 or False)
 def tf1(session: nox.Session) -> None:
     """Train every case on TF 1.15 / Python 3.7 (Session, Estimator, tf.contrib)."""
-    if PY37 is None:
-        session.error(host("shared.interpreters", "3.7").stderr)
+    need_py37(session)
     side(session, "tf1")
 
 
@@ -86,8 +91,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PY37 or False, name="tests-py37")
 def tests_py37(session: nox.Session) -> None:
     """Run the shared/ tests on Python 3.7 with the TF 1.15 env's numpy and pandas."""
-    if PY37 is None:
-        session.error(host("shared.interpreters", "3.7").stderr)
+    need_py37(session)
     install(session, "tests-py37")
     session.run("python", "-m", "pytest", "tests/shared")
 
