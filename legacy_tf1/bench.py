@@ -6,7 +6,7 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from shared.bench import ell, side_main, start_values
+from shared.bench_side import ell, side_main, start_values
 
 from legacy_tf1.device import current, session_config, setup
 

@@ -3,29 +3,25 @@
 Host side (``python -m shared.bench run [--quick]``, stdlib only at import): times bare imports,
 the warm and cold ``nox -s tf1 tf2``, uv against pip, and a pairshift scale sweep in subprocesses
 of the built envs; writes ``results/bench.json`` and ``results/plots/bench_*.png``.
-Env side (``python -m legacy_tf1.bench`` / ``python -m modern_tf2.bench``): :func:`side_main`
-trains one implementation, or the bare training loop, and prints one ``BENCH {json}`` line.
+Env side: ``shared.bench_side`` (``python -m legacy_tf1.bench`` / ``python -m modern_tf2.bench``).
 """
 
 import argparse
-import copy
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from shared import atomic
+from shared.bench_side import BATCH, MARK, bench_case, peak_rss_mib, synthetic
+from shared.registry import PACKAGES as SIDES, get_case
 
-MARK = "BENCH "
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIDES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
-IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}
-BATCH = 1000
+IMPLS = get_case("pairshift").impls  # what the sweep measures: every implementation of the pair model
 FULL_GRID = [(10 ** 4, 10 ** 3), (10 ** 5, 10 ** 3), (10 ** 6, 10 ** 3), (10 ** 6, 10 ** 2), (10 ** 6, 10 ** 4)]
 QUICK_GRID = [(10 ** 4, 10 ** 2), (10 ** 5, 10 ** 2)]
 
@@ -65,134 +61,6 @@ SPEEDUPS = [
      "bit_identical": True, "kept": True,
      "why": "every candidate was collected first, so uv python find (~0.4 s) ran even when pyenv's 3.7 was found"},
 ]
-
-# ---------------------------------------------------------------- env side (runs inside tf1 / tf2)
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def cpu_s() -> float:
-    """User + system CPU seconds of this process (less disturbed than wall time on a shared machine)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def synthetic(rows: int, items: int, seed: int = 2019):
-    """An in-memory pairshift ``shared.data.Dataset`` of ``rows`` pairs over ``items`` items (no CSV)."""
-    import pandas as pd
-
-    from shared import data, datasets
-
-    table = datasets.pairshift({"n_items": items, "n_pairs": rows, "value_scale": 1.0, "noise": 0.1, "seed": seed})
-    frame = pd.DataFrame(dict((c, v) for c, v in zip(table["columns"], table["data"])))
-    for column in ("item1", "item2"):
-        frame[column] = frame[column].astype(object)
-    return data.Dataset("bench", "<memory>", "synthetic-%d-%d-%d" % (rows, items, seed), frame, "pairshift")
-
-
-def bench_case(epochs: int = 1, batch_size: int = BATCH):
-    """The registered pairshift case with the benchmark's epochs and batch size."""
-    from shared.registry import get_case
-
-    case = copy.copy(get_case("pairshift"))
-    case.hyperparameters = dict(case.hyperparameters, epochs=epochs, batch_size=batch_size)
-    return case
-
-
-def ell(design) -> Tuple[Any, Any, Any]:
-    """COO design -> per-row (columns, values) of fixed width, float32 values and targets (bare loop input)."""
-    import numpy as np
-
-    order = np.argsort(design.rows, kind="stable")
-    width = design.rows.size // design.n_rows
-    cols = design.cols[order].reshape(design.n_rows, width)
-    vals = design.vals[order].reshape(design.n_rows, width).astype(np.float32)
-    return cols, vals, design.y.astype(np.float32)
-
-
-def start_values(case, n: int):
-    """The kit's start: W0/b0 for linear, zeros (``init``) for the pair models."""
-    import numpy as np
-
-    hp = case.hyperparameters
-    if "W0" in hp:
-        return np.array([hp["W0"], hp["b0"]], dtype=np.float32)
-    return np.full(n, float(hp.get("init", 0.0)), dtype=np.float32)
-
-
-def _side_parser(side: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m %s.bench" % SIDES[side], description="One benchmark measurement on %s." % side)
-    sub = p.add_subparsers(dest="command")
-    one = sub.add_parser("epoch", help="train one implementation (or 'bare') for --epochs on a synthetic pairshift set")
-    one.add_argument("--rows", type=float, required=True)
-    one.add_argument("--items", type=float, required=True)
-    one.add_argument("--impl", required=True, help="an implementation of pairshift on this side, or 'bare'")
-    one.add_argument("--epochs", type=int, default=1)
-    one.add_argument("--batch-size", type=int, default=BATCH)
-    floor = sub.add_parser("floor", help="bare training loop of every registered case on the kit's data")
-    floor.add_argument("--results", default=None)
-    return p
-
-
-def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], Dict[str, Any]],
-              bare: Callable[[Any, Any, Any], Tuple[float, Any]]) -> int:
-    """Entry of ``python -m <side>.bench``; ``bare(case, design, plan)`` returns (seconds, final weights)."""
-    args = _side_parser(side).parse_args(argv)
-    if args.command is None:
-        _side_parser(side).print_help()
-        return 2
-    import importlib
-
-    from shared import data, models
-    from shared.plan import for_case
-    from shared.results import results_root
-    from shared.runner import check_impls
-
-    fp = setup("cpu")
-    out = {"schema": 1, "env": side, "command": args.command, "tensorflow": fp.get("tensorflow"),
-           "import_s": fp.get("import_s"), "python": "%d.%d.%d" % sys.version_info[:3]}  # type: Dict[str, Any]
-    if args.command == "epoch":
-        rows, items = int(args.rows), int(args.items)
-        case = bench_case(args.epochs, args.batch_size)
-        t0 = time.perf_counter()
-        dataset = synthetic(rows, items)
-        plan = for_case(case, dataset.n_rows)
-        out["data_s"] = time.perf_counter() - t0
-        out["rss_after_data_mib"] = peak_rss_mib()
-        t0, c0 = time.perf_counter(), cpu_s()
-        if args.impl == "bare":
-            _, weights = bare(case, models.design(dataset, case.hyperparameters), plan)
-        else:
-            module = importlib.import_module("%s.pairshift" % SIDES[side])
-            check_impls(module, case, [args.impl])
-            trained = module.run(args.impl, case, dataset, plan)
-            weights = trained.coefficients
-        train_s, train_cpu_s = time.perf_counter() - t0, cpu_s() - c0
-        out.update(train_cpu_s=train_cpu_s, impl=args.impl, rows=rows, items=items, n_items_seen=len(dataset.items()), epochs=args.epochs,
-                   batch_size=args.batch_size, steps=plan.epochs * plan.batches_per_epoch, train_s=train_s,
-                   epoch_s=train_s / args.epochs, peak_rss_mib=peak_rss_mib(), n_weights=len(weights))
-    else:
-        from shared.registry import all_cases
-
-        root = results_root(args.results)
-        out["cases"] = {}
-        for case in all_cases():
-            t0 = time.perf_counter()
-            dataset = data.load(root, case)
-            plan = for_case(case, dataset.n_rows)
-            design = models.design(dataset, case.hyperparameters)
-            load_s = time.perf_counter() - t0
-            c0 = cpu_s()
-            seconds, _ = bare(case, design, plan)
-            out["cases"][case.name] = {"data_s": load_s, "bare_s": seconds, "bare_cpu_s": cpu_s() - c0, "impls": len(case.impls.get(side, ())),
-                                       "steps": plan.epochs * plan.batches_per_epoch}
-        out["peak_rss_mib"] = peak_rss_mib()
-    sys.stdout.flush()
-    print(MARK + json.dumps(out, sort_keys=True))
-    return 0
-
 
 # ---------------------------------------------------------------- host side: measuring
 

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from shared.errors import RegistryError
 
 SIDES = ("tf1", "tf2")
+PACKAGES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}  # the package that implements each side
 TOLERANCE_KINDS = ("strict", "oracle")
 
 

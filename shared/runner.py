@@ -14,12 +14,12 @@ from shared import SCHEMA_VERSION, atomic, data, models, results
 from shared.errors import KitError, RegistryError
 from shared.fingerprint import base as fingerprint_base
 from shared.plan import for_case
-from shared.registry import Case, select
+from shared.registry import PACKAGES, Case, select
 from shared.results import results_root
 
 
 def parser(side: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m %s" % ("legacy_tf1" if side == "tf1" else "modern_tf2"),
+    p = argparse.ArgumentParser(prog="python -m %s" % PACKAGES[side],
                                 description="Train every registered case on the %s side and write results." % side)
     p.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
     p.add_argument("--env", default=side, help="name of this environment in results/runs/ (default: %s)" % side)

@@ -6,8 +6,9 @@ import subprocess
 
 import pytest
 
+from shared.registry import PACKAGES
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PACKAGES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
 
 
 def _python(side):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from shared import compare, data, results
-from shared.registry import all_cases, get_case
+from shared.registry import PACKAGES, all_cases, get_case
 
 from tests.e2e.conftest import kit
 
@@ -92,7 +92,7 @@ def test_wrong_tensorflow_major_is_refused(pythons, twin_runs, tmp_path):
 def test_cuda_without_a_gpu_is_an_error_not_a_cpu_run(pythons, twin_runs, tmp_path, side):
     root = str(tmp_path / "r")
     shutil.copytree(twin_runs[0], root)
-    package = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}[side]
+    package = PACKAGES[side]
     out = kit(pythons[side], package, "--results", root, "--cases", "linear", "--device", "cuda")
     assert out.returncode == 2 and "sees no GPU" in out.stdout
     assert not os.path.exists(results.result_path(root, side, "linear", get_case("linear").impls[side][0]))

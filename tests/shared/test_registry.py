@@ -7,9 +7,8 @@ import pytest
 
 from shared import runner
 from shared.errors import RegistryError
-from shared.registry import Case, DatasetSpec, Tolerance, all_cases, case_names, get_case, register
+from shared.registry import PACKAGES, Case, DatasetSpec, Tolerance, all_cases, case_names, get_case, register
 
-PACKAGES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
 
 
 @pytest.mark.parametrize("name", case_names())
