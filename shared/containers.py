@@ -9,8 +9,9 @@ from typing import Optional, Sequence
 from shared.container_engine import Engine, Log, call, default_cache, find_engine, image_exists
 from shared.errors import DataError, EnvError, KitError
 from shared.flavours import FLAVOURS, Flavour, flavour, image_tag
-from shared.image_commands import build_command, resolve_ca_bundle, run_command, stage_context
+from shared.image_commands import CA_BUNDLE_VARS, build_command, resolve_ca_bundle, run_command, stage_context
 from shared.local_base import local_base_tag, make_local_base
+from shared.results import results_root
 
 
 def base_image_for(f: Flavour, base_image: Optional[str], local_base: bool, engine: Engine,
@@ -78,9 +79,10 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--base-image", default=None, help="BASE_IMAGE build arg (default: the Dockerfile's)")
         s.add_argument("--local-base", action="store_true", help="build on the local base from `base`")
         s.add_argument("--ca-bundle", default=None,
-                       help="CA bundle for pip (default: $TFKIT_CA_BUNDLE, $PIP_CERT, $SSL_CERT_FILE)")
+                       help="CA bundle for pip (default: the first of %s that is set)" % ", ".join(
+                           "$" + v for v in CA_BUNDLE_VARS))
         s.add_argument("--no-ca-bundle", action="store_true", help="hand no CA bundle to the container")
-    sub.choices["run"].add_argument("--results", default="results", help="results folder (default: results)")
+    sub.choices["run"].add_argument("--results", default=None, help="results folder (default: $TFKIT_RESULTS or results)")
     sub.choices["run"].add_argument("--image", default=None, help="image tag to run (default: the one build makes)")
     return p
 
@@ -101,7 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if args.command == "build":
                 build_image(name, args.base_image, args.local_base, ca, engine, args.cache)
             else:
-                run_image(name, args.results, kit_args, args.base_image, args.local_base, args.image, ca,
+                run_image(name, results_root(args.results), kit_args, args.base_image, args.local_base, args.image, ca,
                           engine, args.cache)
     except KitError as error:
         print("error: %s" % error, file=sys.stderr)
