@@ -8,6 +8,7 @@ from shared.document import code, figure, para
 from shared.report_format import PROBLEM_KINDS, case_order, slug
 
 PLOTS_DIR = "plots"
+FIGURES = ("coefficients", "differences", "loss")  # <case>_<figure>.png: the PNGs this report owns
 
 
 def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tuple]], Optional[str]]:
@@ -56,7 +57,7 @@ def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tu
         if ref is None:
             blocks.append(para(("b", "No coefficient plots: "), "the reference run ", code(ref_id),
                                " has no usable result."))
-        for name, title, caption, draw in jobs:
+        for name, title, caption, draw in jobs:  # name: one of FIGURES
             rel = "%s/%s_%s.png" % (PLOTS_DIR, slug(case), name)
             try:
                 png = draw()
@@ -72,9 +73,9 @@ def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tu
 
 
 def _remove_stale(folder: str, keep: set) -> None:
-    """Drop PNGs of cases no longer reported, so the folder matches the page."""
+    """Drop the report's PNGs of cases no longer reported (other PNGs there, e.g. the benchmark's, stay)."""
     if not os.path.isdir(folder):
         return
     for name in os.listdir(folder):
-        if name.endswith(".png") and name not in keep:
+        if name.endswith(tuple("_%s.png" % f for f in FIGURES)) and name not in keep:
             os.unlink(os.path.join(folder, name))

@@ -335,6 +335,19 @@ def test_stale_plots_are_removed(written, tmp_path, monkeypatch):
     assert not stale.exists() and (tmp_path / "results" / "plots" / "pairs_loss.png").exists()
 
 
+def test_other_plots_in_the_folder_are_kept(written, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from shared import plots
+
+    for name in ("scatter", "differences", "losses"):
+        monkeypatch.setattr(plots, name, lambda *a, **k: PNG_MAGIC)
+    bench = tmp_path / "results" / "plots" / "bench_sweep.png"
+    bench.parent.mkdir(parents=True)
+    bench.write_bytes(PNG_MAGIC)
+    written(make_summary(), plots=True)
+    assert bench.exists(), "the report removed a PNG it does not own (the benchmark's)"
+
+
 def test_report_without_matplotlib_says_so(written, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     root, path = written(make_summary(fail=True), plots=None)
