@@ -12,6 +12,7 @@ import numpy as np
 
 from shared.cases import ftrl_kwargs
 from shared.errors import TrainingError
+from shared.models import pair_names
 from shared.results import Trained
 
 from legacy_tf1.device import current, session_config
@@ -43,6 +44,32 @@ def regression_head(hp: Dict[str, float]):
 
     reduction = {"mean": tf.losses.Reduction.SUM_OVER_BATCH_SIZE, "sum": tf.losses.Reduction.SUM}[hp["loss_reduction"]]
     return tf.contrib.estimator.regression_head(label_dimension=1, loss_reduction=reduction)
+
+
+def one_hots(features, params):
+    """``tf.feature_column.input_layer`` of each item column on its own feature, as in the seed's model_fn."""
+    import tensorflow as tf
+
+    col1, col2 = params["feature_columns"]
+    return (tf.feature_column.input_layer({"item1": features["item1"]}, [col1]),
+            tf.feature_column.input_layer({"item2": features["item2"]}, [col2]))
+
+
+def estimator_spec(features, labels, mode, params, design):
+    """The bias-free dense layer over a model_fn's design rows, under the contrib regression head and FTRL."""
+    import tensorflow as tf
+
+    out = tf.layers.dense(design, units=1, use_bias=False, kernel_initializer=tf.zeros_initializer(), name="dense")
+    return regression_head(params["hp"]).create_estimator_spec(
+        features=features, mode=mode, labels=labels, optimizer=ftrl(params["hp"]), logits=out)
+
+
+def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: List[str]) -> Trained:
+    """Train a pair model's Estimator on the plan's batches; its kernel comes back by coefficient name."""
+    items = dataset.items()
+    params = {"feature_columns": item_columns(items), "hp": case.hyperparameters}
+    input_fn = plan_input_fn(dataset, plan, ["item1", "item2"], float_columns)
+    return train_estimator(model_fn, params, input_fn, plan, sum(pair_names(dataset.generator, items), []))
 
 
 def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[str]) -> Callable:

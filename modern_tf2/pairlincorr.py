@@ -45,11 +45,6 @@ def build_model(keras, impl: str, items, u0: float):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; ``c[item]`` and ``d[item]`` by name."""
-    keras = pairs.keras_module(impl)
-    items = dataset.items()
     u0 = float(case.hyperparameters["u0"])
-    names = pairs.kernel_names(impl, dataset.generator, items)
-    model = pairs.on_device(lambda: build_model(keras, impl, items, u0))
-    data = pairs.plan_dataset(plan, pairs.pair_features(dataset, ["item1", "item2"], ["u1", "u2"]), dataset.floats("dif").reshape(-1, 1))
-    return pairs.train_keras(impl, model, case.hyperparameters, data, plan,
-                             lambda: pairs.named(names, model.dense.kernel.numpy()))
+    return pairs.train_pair_model(impl, case, dataset, plan, lambda keras, items: build_model(keras, impl, items, u0),
+                                  ["u1", "u2"])

@@ -80,6 +80,16 @@ def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callab
     return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__})
 
 
+def train_pair_model(impl: str, case, dataset, plan, build: Callable, float_columns: List[str]) -> Trained:
+    """Build ``build(keras, items)`` on the pinned device, fit it on the plan's batches, read its kernel by name."""
+    keras = keras_module(impl)
+    items = dataset.items()
+    names = kernel_names(impl, dataset.generator, items)
+    model = on_device(lambda: build(keras, items))
+    data = plan_dataset(plan, pair_features(dataset, ["item1", "item2"], float_columns), dataset.floats("dif").reshape(-1, 1))
+    return train_keras(impl, model, case.hyperparameters, data, plan, lambda: named(names, model.dense.kernel.numpy()))
+
+
 def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:
     """Names of the dense kernel's rows: Keras 3's ``StringLookup`` puts an OOV slot (``None``) before each group."""
     oov = [None] if impl == "keras3" else []

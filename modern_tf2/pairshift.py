@@ -43,13 +43,7 @@ def keras3_model(keras, items):
 
 def run(impl: str, case, dataset, plan) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; weights come back by item name."""
-    keras = pairs.keras_module(impl)
-    items = dataset.items()
-    names = pairs.kernel_names(impl, dataset.generator, items)
-    if impl == "keras3":
-        model = pairs.on_device(lambda: keras3_model(keras, items))
-    else:
-        model = pairs.on_device(lambda: keras2_model(keras, pairs.item_columns(items)))
-    data = pairs.plan_dataset(plan, pairs.pair_features(dataset, ["item1", "item2"], []), dataset.floats("dif").reshape(-1, 1))
-    return pairs.train_keras(impl, model, case.hyperparameters, data, plan,
-                             lambda: pairs.named(names, model.dense.kernel.numpy()))
+    def build(keras, items):
+        return keras3_model(keras, items) if impl == "keras3" else keras2_model(keras, pairs.item_columns(items))
+
+    return pairs.train_pair_model(impl, case, dataset, plan, build, [])

@@ -46,23 +46,6 @@ def load_runs(root: str) -> Dict[str, Dict[str, Any]]:
     return runs
 
 
-def admissible(run: Mapping[str, Any], case: Case, data_sha: Optional[str], plan_sha: Optional[str]) -> Optional[str]:
-    """Why ``run`` must not be compared (a failed run, other data, other spec), or None."""
-    rid = run["run_id"]
-    if run.get("status") != "ok":
-        err = (run.get("error") or {}).get("message", "no error recorded")
-        return "%s did not finish (%s): %s" % (rid, run.get("status"), err.strip().splitlines()[0] if err.strip() else err)
-    if data_sha is not None and run.get("data_sha256") != data_sha:
-        return "%s was trained on other data (sha256 %s, current %s); run its environment again" % (
-            rid, str(run.get("data_sha256"))[:12], data_sha[:12])
-    if run.get("spec_sha256") != case.spec_sha256():
-        return "%s was made from another case spec (spec %s, current %s); run its environment again" % (
-            rid, str(run.get("spec_sha256"))[:12], case.spec_sha256()[:12])
-    if plan_sha is not None and run.get("plan_sha256") != plan_sha:
-        return "%s used another batch plan (%s, expected %s)" % (rid, str(run.get("plan_sha256"))[:12], plan_sha[:12])
-    return None
-
-
 def reference_id(case: Case) -> str:
     """Run id of the case's reference implementation in its side's plain environment."""
     side, impl = case.reference.split("/", 1)
