@@ -39,10 +39,10 @@ def built_envs() -> dict:
 
 
 def install(session: nox.Session, env: str) -> str:
-    """Sync the session's venv to the hash-locked envs/<env>.txt (refused when stale against its .in)."""
+    """Sync the session's venv to the hash-locked envs/<env>.txt (refused when stale against its .in), bytecode compiled."""
     lock = session.run("python", "-m", "shared.locks", "check", env, silent=True).strip()
     python = os.path.join(session.virtualenv.bin, "python")
-    session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--python", python, lock)
+    session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", python, lock)
     return lock
 
 
