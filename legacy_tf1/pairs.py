@@ -77,7 +77,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
     strings = dict((c, dataset.strings(c)) for c in string_columns)
     floats = dict((c, dataset.floats(c)) for c in float_columns)
     label = dataset.floats("dif")
-    orders = np.stack(plan.all_orders())
+    full, tail = plan.blocks()
 
     def input_fn():
         import tensorflow as tf
@@ -89,11 +89,21 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
         def gather(rows):
             return dict((c, tf.gather(t, rows)) for c, t in tensors.items()), tf.gather(y, rows)
 
-        epochs = tf.data.Dataset.from_tensor_slices(tf.constant(orders, dtype=tf.int64))
-        batches = epochs.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(plan.batch_size))
-        return batches.map(gather)
+        return row_batches(full, tail).map(gather)
 
     return input_fn
+
+
+def row_batches(full, tail):
+    """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
+    import tensorflow as tf
+
+    def epoch_batches(*blocks):
+        batches = tf.data.Dataset.from_tensor_slices(blocks[0])
+        return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches
+
+    epochs = tf.data.Dataset.from_tensor_slices((full,) if tail is None else (full, tail))
+    return epochs.flat_map(epoch_batches)
 
 
 def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str]) -> Trained:

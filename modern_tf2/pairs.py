@@ -45,15 +45,25 @@ def item_columns(items: List[str]) -> Dict[str, object]:
 def plan_dataset(plan, features, label):
     """A ``tf.data.Dataset`` of every epoch's batches in the plan's order (no shuffle of its own).
 
-    ``features`` is an array or a dict of arrays (rows first), ``label`` an array; each epoch gathers
-    its rows by the plan's order and is batched on its own, so epochs never share a batch.
+    ``features`` is an array or a dict of arrays (rows first), ``label`` an array; each batch gathers
+    its rows by the plan's order, and epochs never share a batch.
     """
     import tensorflow as tf
 
     tensors = tf.nest.map_structure(tf.constant, (features, label))
-    orders = tf.data.Dataset.from_tensor_slices(tf.constant(np.stack(plan.all_orders()), dtype=tf.int64))
-    batches = orders.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(plan.batch_size))
-    return batches.map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+    return row_batches(*plan.blocks()).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+
+
+def row_batches(full, tail):
+    """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
+    import tensorflow as tf
+
+    def epoch_batches(*blocks):
+        batches = tf.data.Dataset.from_tensor_slices(blocks[0])
+        return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches
+
+    epochs = tf.data.Dataset.from_tensor_slices((full,) if tail is None else (full, tail))
+    return epochs.flat_map(epoch_batches)
 
 
 def pair_features(dataset, string_columns: List[str], float_columns: List[str]) -> Dict[str, np.ndarray]:

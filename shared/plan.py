@@ -5,7 +5,7 @@ bytes on both sides. Its hash goes into every result.
 """
 
 import hashlib
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -50,6 +50,21 @@ class BatchPlan(object):
 
     def all_orders(self) -> List[np.ndarray]:
         return [self.order(e) for e in range(self.epochs)]
+
+    def blocks(self) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Every epoch's batches as arrays, for input pipelines that slice whole batches instead of batching rows.
+
+        Returns ``(full, tail)``: ``full[e, k]`` holds the rows of batch ``k`` of epoch ``e`` (int64,
+        shape ``[epochs, n_rows // batch_size, batch_size]``) and ``tail[e]`` the rows of epoch ``e``'s
+        smaller last batch (shape ``[epochs, n_rows % batch_size]``), or ``None`` when batches divide the rows.
+        Epoch ``e`` is ``full[e, 0], ..., full[e, -1], tail[e]``: the same batches as :meth:`batches`.
+        """
+        orders = np.stack(self.all_orders())
+        n_full = self.n_rows // self.batch_size
+        cut = n_full * self.batch_size
+        full = orders[:, :cut].reshape(self.epochs, n_full, self.batch_size)
+        tail = orders[:, cut:] if cut < self.n_rows else None
+        return full, tail
 
     def sha256(self) -> str:
         """Hash of every epoch's order and the batch size."""

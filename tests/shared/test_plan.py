@@ -31,3 +31,24 @@ def test_full_batch_identity():
 def test_bad_plans_refused(args):
     with pytest.raises(ValueError):
         BatchPlan(*args)
+
+
+@pytest.mark.parametrize("n_rows,batch", [(1050, 100), (1000, 100), (7, 10), (5, None)])
+def test_blocks_hold_the_same_batches_in_the_same_order(n_rows, batch):
+    plan = BatchPlan(n_rows, 3, batch, shuffle=True, seed=2)
+    full, tail = plan.blocks()
+    for epoch in range(3):
+        got = list(full[epoch]) + ([tail[epoch]] if tail is not None else [])
+        want = list(plan.batches(epoch))
+        assert len(got) == len(want) == plan.batches_per_epoch
+        for a, b in zip(got, want):
+            assert a.dtype == np.int64 and a.tolist() == b.tolist()
+    assert (tail is None) == (n_rows % plan.batch_size == 0)
+
+
+def test_blocks_catch_a_reordered_batch():
+    plan = BatchPlan(1050, 2, 100, shuffle=True, seed=2)
+    full, _ = plan.blocks()
+    swapped = full.copy()
+    swapped[1, [0, 1]] = swapped[1, [1, 0]]
+    assert [b.tolist() for b in swapped[1]] != [b.tolist() for b in list(plan.batches(1))[:-1]]
