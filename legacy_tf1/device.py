@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 from shared.errors import DeviceError, EnvError
 
-_STATE = {"device": "/device:CPU:0"}
+_STATE = {"device": "/device:CPU:0", "threads": 0}
 
 
 def current() -> str:
@@ -15,14 +15,15 @@ def current() -> str:
 
 
 def session_config():
-    """Session settings: no soft placement, so an op that cannot run on the pinned device fails."""
+    """Session settings: no soft placement, so an op that cannot run on the pinned device fails; pinned thread pools."""
     import tensorflow as tf
 
-    return tf.ConfigProto(allow_soft_placement=False, log_device_placement=False)
+    return tf.ConfigProto(allow_soft_placement=False, log_device_placement=False,
+                          inter_op_parallelism_threads=_STATE["threads"], intra_op_parallelism_threads=_STATE["threads"])
 
 
-def setup(device: str) -> Dict[str, Any]:
-    """Import TensorFlow, check it is 1.x and that ``device`` is really there."""
+def setup(device: str, threads: int = 0) -> Dict[str, Any]:
+    """Import TensorFlow, check it is 1.x and that ``device`` is really there; ``threads`` sizes every session's pools."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
@@ -61,6 +62,7 @@ def setup(device: str) -> Dict[str, Any]:
                 fix="run on a GPU machine with the tf1-cuda image (--gpus all), or use --device cpu",
             )
         _STATE["device"] = "/device:GPU:0"
+    _STATE["threads"] = int(threads)
     return {
         "tensorflow": tf.__version__,
         "tensorflow_estimator": tensorflow_estimator.__version__ if hasattr(tensorflow_estimator, "__version__") else None,
@@ -72,5 +74,6 @@ def setup(device: str) -> Dict[str, Any]:
         "cuda_build": getattr(build_info, "cuda_version_number", None),
         "cudnn_build": getattr(build_info, "cudnn_version_number", None),
         "determinism": {"TF_CUDNN_DETERMINISTIC": os.environ.get("TF_CUDNN_DETERMINISTIC")},
+        "threads": {"inter_op": int(threads), "intra_op": int(threads)},
         "import_s": import_s,
     }

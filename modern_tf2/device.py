@@ -23,8 +23,8 @@ def _version(dist: str):
         return None
 
 
-def setup(device: str) -> Dict[str, Any]:
-    """Import TensorFlow, check it is 2.x, turn on determinism, TF32 off, and check ``device``."""
+def setup(device: str, threads: int = 0) -> Dict[str, Any]:
+    """Import TensorFlow, check it is 2.x, turn on determinism, TF32 off, size its thread pools, check ``device``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
@@ -52,6 +52,8 @@ def setup(device: str) -> Dict[str, Any]:
     tf.get_logger().setLevel("ERROR")
     tf.config.experimental.enable_op_determinism()
     tf.config.experimental.enable_tensor_float_32_execution(False)
+    tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    tf.config.threading.set_intra_op_parallelism_threads(int(threads))
     gpus = tf.config.list_physical_devices("GPU")
     build = dict(tf.sysconfig.get_build_info())
     if device == "cuda":
@@ -75,6 +77,7 @@ def setup(device: str) -> Dict[str, Any]:
         "cuda_build": build.get("cuda_version"),
         "cudnn_build": build.get("cudnn_version"),
         "determinism": {"op_determinism": True, "tf32": False, "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS")},
+        "threads": {"inter_op": int(threads), "intra_op": int(threads)},
         "import_s": import_s,
     }
 

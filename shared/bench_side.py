@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from shared.registry import PACKAGES
+from shared.threads import default_threads, threads_arg
 
 MARK = "BENCH "
 BATCH = 1000
@@ -81,10 +82,13 @@ def _side_parser(side: str) -> argparse.ArgumentParser:
     one.add_argument("--batch-size", type=int, default=BATCH)
     floor = sub.add_parser("floor", help="bare training loop of every registered case on the kit's data")
     floor.add_argument("--results", default=None)
+    for q in (one, floor):
+        q.add_argument("--threads", type=threads_arg, default=default_threads(),
+                       help="TensorFlow's inter- and intra-op threads, as the kit's --threads")
     return p
 
 
-def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], Dict[str, Any]],
+def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, int], Dict[str, Any]],
               bare: Callable[[Any, Any, Any], Tuple[float, Any]]) -> int:
     """Entry of ``python -m <side>.bench``; ``bare(case, design, plan)`` returns (seconds, final weights)."""
     args = _side_parser(side).parse_args(argv)
@@ -98,8 +102,8 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str], D
     from shared.results import results_root
     from shared.runner import check_impls
 
-    fp = setup("cpu")
-    out = {"schema": 1, "env": side, "command": args.command, "tensorflow": fp.get("tensorflow"),
+    fp = setup("cpu", args.threads)
+    out = {"schema": 1, "env": side, "command": args.command, "tensorflow": fp.get("tensorflow"), "threads": args.threads,
            "import_s": fp.get("import_s"), "python": "%d.%d.%d" % sys.version_info[:3]}  # type: Dict[str, Any]
     if args.command == "epoch":
         rows, items = int(args.rows), int(args.items)

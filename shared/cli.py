@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     prep.add_argument("--allow-duplicates", action="store_true", help="with --pairs-csv: keep exact duplicate rows")
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
     comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
+    comp.add_argument("--threads", default=None, help=argparse.SUPPRESS)
     comp.add_argument("--stand-in-baseline", action="store_true",
                       default=os.environ.get("TFKIT_STAND_IN_BASELINE") == "1",
                       help="runner without TF 1.15: let the committed baseline stand in for missing TF1 runs")

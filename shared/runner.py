@@ -16,6 +16,7 @@ from shared.fingerprint import base as fingerprint_base
 from shared.plan import for_case
 from shared.registry import PACKAGES, Case, select
 from shared.results import results_root
+from shared.threads import DEFAULT_THREADS, default_threads, threads_arg
 
 
 def parser(side: str) -> argparse.ArgumentParser:
@@ -26,6 +27,9 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
     p.add_argument("--impls", nargs="*", default=None, help="implementation names (default: all of each case)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
+    p.add_argument("--threads", type=threads_arg, default=default_threads(),
+                   help="TensorFlow's inter- and intra-op threads (default: $TFKIT_THREADS or %d; 0 = one per core)"
+                        % DEFAULT_THREADS)
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
     p.add_argument("--stand-in-baseline", action="store_true", help=argparse.SUPPRESS)  # for compare, via nox posargs
@@ -214,13 +218,13 @@ def run_side(
     argv: Optional[Sequence[str]],
     side: str,
     package: str,
-    setup: Callable[[str], Dict[str, Any]],
+    setup: Callable[[str, int], Dict[str, Any]],
     log: Callable[[str], None] = print,
 ) -> int:
     """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
 
-    ``setup(device)`` imports TensorFlow once, checks the device and returns the TF part of the
-    fingerprint (with ``import_s``). Returns the process exit code: 0 all ok, 1 some
+    ``setup(device, threads)`` imports TensorFlow once, checks the device, sizes its thread pools and
+    returns the TF part of the fingerprint (with ``import_s``). Returns the process exit code: 0 all ok, 1 some
     implementation failed (recorded in its result), 2 nothing could run (message logged).
     """
     started = time.perf_counter()
@@ -229,7 +233,7 @@ def run_side(
     try:
         cases = _prepare(args, root, log)
         fingerprint = fingerprint_base(args.lock)
-        fingerprint.update(setup(args.device))
+        fingerprint.update(setup(args.device, args.threads))
     except KitError as exc:
         log("error: %s" % exc)
         return 2

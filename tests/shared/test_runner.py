@@ -115,3 +115,17 @@ def test_two_runners_into_different_folders_do_not_interfere(tmp_path, fake_line
         _run(r, "--impls", "good")
     a, b = (results.read(results.result_path(r, "tf1", "linear", "good")) for r in roots)
     assert a["coefficients"] == b["coefficients"]
+
+
+def test_threads_reach_the_side_and_its_fingerprint(root, fake_linear, monkeypatch):
+    monkeypatch.delenv("TFKIT_THREADS", raising=False)
+    _run(root, "--impls", "good")
+    assert _read(root, "good")["fingerprint"]["threads"] == 1
+    _run(root, "--impls", "good", "--threads", "3")
+    assert _read(root, "good")["fingerprint"]["threads"] == 3
+
+
+def test_bad_threads_are_refused_before_anything_runs(root, fake_linear, capsys):
+    with pytest.raises(SystemExit):
+        _run(root, "--impls", "good", "--threads", "-2")
+    assert "expected a whole number >= 0" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 import os
 
 
-def setup(device):
+def setup(device, threads=0):
     """Pretend to import TensorFlow; ``FAKESIDE_DEVICE_ERROR`` makes the device check fail."""
     from shared.errors import DeviceError
 
@@ -11,4 +11,4 @@ def setup(device):
         raise DeviceError("CUDA was asked for but TensorFlow fake sees no GPU", expected="a visible GPU",
                           found="GPUs: none", fix="use --device cpu")
     return {"tensorflow": "0.0-fake", "keras": None, "device": "/device:CPU:0", "import_s": 0.0,
-            "pid": os.getpid()}
+            "pid": os.getpid(), "threads": threads}
