@@ -3,7 +3,7 @@
 import sys
 
 from legacy_tf1.device import setup
-from shared.runner import run_side
+from shared.runner import exit_now, run_side
 
 if __name__ == "__main__":
-    sys.exit(run_side(sys.argv[1:], "tf1", "legacy_tf1", setup))
+    exit_now(run_side(sys.argv[1:], "tf1", "legacy_tf1", setup))

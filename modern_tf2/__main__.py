@@ -3,7 +3,7 @@
 import sys
 
 from modern_tf2.device import setup
-from shared.runner import run_side
+from shared.runner import exit_now, run_side
 
 if __name__ == "__main__":
-    sys.exit(run_side(sys.argv[1:], "tf2", "modern_tf2", setup))
+    exit_now(run_side(sys.argv[1:], "tf2", "modern_tf2", setup))

@@ -1,11 +1,13 @@
 """Runs every registered case of one side in one interpreter (TensorFlow imported once) and writes results."""
 
 import argparse
+import atexit
 import copy
 import importlib
 import json
 import os
 import shutil
+import sys
 import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
@@ -244,3 +246,19 @@ def run_side(
     for case in cases:
         run.run_case(case)
     return run.finish(started)
+
+
+def exit_now(code: int) -> None:
+    """End a side's process once its results are written, skipping the interpreter's teardown.
+
+    Tearing down an interpreter that has imported TensorFlow takes about 0.6 s (TF 2.21; 0.2 s for 1.15)
+    and writes nothing: every result and ``env.json`` is already written atomically. Exit handlers still
+    run and the standard streams are flushed; only module and C++ static destruction is skipped.
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

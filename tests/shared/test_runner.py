@@ -120,12 +120,26 @@ def test_two_runners_into_different_folders_do_not_interfere(tmp_path, fake_line
 def test_threads_reach_the_side_and_its_fingerprint(root, fake_linear, monkeypatch):
     monkeypatch.delenv("TFKIT_THREADS", raising=False)
     _run(root, "--impls", "good")
-    assert _read(root, "good")["fingerprint"]["threads"] == 1
+    assert _read(root, "good")["fingerprint"]["threads"] == {"inter_op": 1, "intra_op": 1}
     _run(root, "--impls", "good", "--threads", "3")
-    assert _read(root, "good")["fingerprint"]["threads"] == 3
+    assert _read(root, "good")["fingerprint"]["threads"] == {"inter_op": 3, "intra_op": 3}
 
 
 def test_bad_threads_are_refused_before_anything_runs(root, fake_linear, capsys):
     with pytest.raises(SystemExit):
         _run(root, "--impls", "good", "--threads", "-2")
     assert "expected a whole number >= 0" in capsys.readouterr().err
+
+
+def test_exit_now_flushes_runs_exit_handlers_and_keeps_the_code():
+    import subprocess
+    import sys
+
+    code = ("import atexit, sys; from shared.runner import exit_now; "
+            "atexit.register(lambda: sys.stdout.write('handler ran')); "
+            "sys.stdout.write('result written; '); sys.stderr.write('err line'); exit_now(3)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    assert proc.returncode == 3
+    assert proc.stdout == "result written; handler ran" and proc.stderr == "err line"
