@@ -38,12 +38,24 @@ def ftrl(hp: Dict[str, float]):
     return tf.train.FtrlOptimizer(**ftrl_kwargs(hp))
 
 
+def contrib_estimator():
+    """``tf.contrib.estimator``, taken from the module it re-exports, ``tensorflow_estimator.contrib.estimator``.
+
+    The objects are the same (``tf.contrib.estimator.regression_head is contrib_estimator().regression_head``,
+    checked by the end-to-end tests); going through ``tf.contrib`` would first import every other contrib
+    module (0.3 s with compiled bytecode, 0.7 s without).
+    """
+    from tensorflow_estimator.contrib import estimator
+
+    return estimator
+
+
 def regression_head(hp: Dict[str, float]):
     """``tf.contrib.estimator.regression_head``: MSE averaged over the batch (``loss_reduction`` "mean") or summed."""
     import tensorflow as tf
 
     reduction = {"mean": tf.losses.Reduction.SUM_OVER_BATCH_SIZE, "sum": tf.losses.Reduction.SUM}[hp["loss_reduction"]]
-    return tf.contrib.estimator.regression_head(label_dimension=1, loss_reduction=reduction)
+    return contrib_estimator().regression_head(label_dimension=1, loss_reduction=reduction)
 
 
 def one_hots(features, params):

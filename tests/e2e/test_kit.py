@@ -3,13 +3,14 @@
 import json
 import os
 import shutil
+import subprocess
 
 import pytest
 
 from shared import compare, data, results
 from shared.registry import PACKAGES, all_cases, get_case
 
-from tests.e2e.conftest import kit
+from tests.e2e.conftest import REPO, kit
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +124,18 @@ def test_both_numpys_write_the_same_bytes(pythons, tmp_path):
 def test_unknown_case_is_refused_listing_known_ones(pythons, tmp_path):
     out = kit(pythons["tf2"], "modern_tf2", "--results", str(tmp_path), "--cases", "nope")
     assert out.returncode == 2 and "unknown case 'nope'" in out.stdout and "pairlincorr" in out.stdout
+
+
+def test_the_contrib_head_is_tf_contrib_estimator_regression_head(pythons):
+    code = ("import tensorflow as tf; from legacy_tf1.pairs import contrib_estimator; "
+            "assert tf.contrib.estimator.regression_head is contrib_estimator().regression_head; print('same')")
+    proc = subprocess.run([pythons["tf1"], "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+    assert proc.returncode == 0 and "same" in proc.stdout, proc.stdout[-2000:]
+
+
+@pytest.mark.parametrize("side", ["tf1", "tf2"])
+def test_thread_pools_are_pinned_and_recorded(twin_runs, side):
+    case = get_case("pairshift")
+    run = results.read(results.result_path(twin_runs[0], side, case.name, case.impls[side][0]))
+    assert run["fingerprint"]["threads"] == {"inter_op": 1, "intra_op": 1}

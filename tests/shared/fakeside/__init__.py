@@ -11,4 +11,4 @@ def setup(device, threads=0):
         raise DeviceError("CUDA was asked for but TensorFlow fake sees no GPU", expected="a visible GPU",
                           found="GPUs: none", fix="use --device cpu")
     return {"tensorflow": "0.0-fake", "keras": None, "device": "/device:CPU:0", "import_s": 0.0,
-            "pid": os.getpid(), "threads": threads}
+            "pid": os.getpid(), "threads": {"inter_op": threads, "intra_op": threads}}
