@@ -39,10 +39,16 @@ def built_envs() -> dict:
 
 
 def install(session: nox.Session, env: str) -> str:
-    """Sync the session's venv to the hash-locked envs/<env>.txt (refused when stale against its .in), bytecode compiled."""
-    lock = session.run("python", "-m", "shared.locks", "check", env, silent=True).strip()
-    python = os.path.join(session.virtualenv.bin, "python")
-    session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", python, lock)
+    """Sync the venv to the hash-locked envs/<env>.txt (refused when stale against its .in), bytecode compiled.
+
+    Skipped while the venv is unchanged since its last sync from that same lock (shared/venv_stamp.py).
+    """
+    venv = session.virtualenv.location
+    state, lock = session.run("python", "-m", "shared.locks", "check", env, "--venv", venv, silent=True).split()[-2:]
+    if state != "synced":
+        python = os.path.join(session.virtualenv.bin, "python")
+        session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", python, lock)
+        session.run_install("python", "-m", "shared.locks", "mark", env, "--venv", venv, silent=True)
     return lock
 
 

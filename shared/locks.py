@@ -114,19 +114,33 @@ def summary() -> Dict[str, str]:
     return dict((name, spec.python) for name, spec in LOCKS.items())
 
 
+USAGE = "usage: python -m shared.locks check NAME [--venv DIR] | mark NAME --venv DIR | compile [NAME ...]"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    """``python -m shared.locks check NAME`` | ``compile [NAME ...]``."""
+    """``check NAME`` prints the lock's path; with ``--venv DIR`` it prints ``synced PATH`` or ``stale PATH``.
+
+    ``mark NAME --venv DIR`` stamps DIR as synced from NAME's lock; ``compile [NAME ...]`` regenerates locks.
+    """
     import subprocess
     import sys
 
+    from shared import venv_stamp
+
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) == 2 and args[0] == "check":
+    if args[:1] in (["check"], ["mark"]) and len(args) in (2, 4) and (len(args) == 2 or args[2] == "--venv"):
+        venv = args[3] if len(args) == 4 else None
         try:
-            print(check(args[1]))
+            path = check(args[1])
         except EnvError as exc:
             print("error: %s" % exc, file=sys.stderr)
             return 2
-        return 0
+        if args[0] == "mark" and venv:
+            venv_stamp.mark(path, venv)
+            return 0
+        if args[0] == "check":
+            print(path if venv is None else "%s %s" % ("synced" if venv_stamp.is_synced(path, venv) else "stale", path))
+            return 0
     if args and args[0] == "compile":
         for name in args[1:] or list(LOCKS):
             spec = LOCKS[name]
@@ -135,7 +149,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 1
             stamp(spec)
         return 0
-    print("usage: python -m shared.locks check NAME | compile [NAME ...]", file=sys.stderr)
+    print(USAGE, file=sys.stderr)
     return 2
 
 
