@@ -4,9 +4,8 @@ import sys
 import time
 from typing import Any, Dict, Tuple
 
-import numpy as np
-
-from shared.bench_side import ell, side_main, start_values
+from shared.bench_side import ell, named, side_main, start_values
+from shared.results import Snapshots
 
 from legacy_tf1.device import current, session_config, setup
 
@@ -22,7 +21,7 @@ def optimizer(hp: Dict[str, Any]):
     return ftrl(hp)
 
 
-def bare(case, design, plan) -> Tuple[float, Dict[str, float]]:
+def bare(case, design, plan) -> Tuple[float, Snapshots]:
     """The floor: gather-based ``y = sum(v * w[c])``, batch-mean MSE, the case's optimizer; one session.run per step."""
     import tensorflow as tf
 
@@ -39,13 +38,14 @@ def bare(case, design, plan) -> Tuple[float, Dict[str, float]]:
         init = tf.global_variables_initializer()
     with tf.Session(graph=graph, config=session_config()) as session:
         session.run(init)
+        snapshots = Snapshots()
         t0 = time.perf_counter()
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 session.run(step, {c: cols[rows], v: vals[rows], t: y[rows]})
-            final = session.run(w)
+            snapshots.take(named(design.names, session.run(w)))
         seconds = time.perf_counter() - t0
-    return seconds, dict(zip(design.names, np.asarray(final, dtype=np.float64).tolist()))
+    return seconds, snapshots
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The seed's TF1 linear regression: placeholders, ``tf.Session``, ``GradientDescentOptimizer``."""
 
-from shared.results import Trained
+from shared.results import Snapshots, Trained
 
 from legacy_tf1.device import current, session_config
 
@@ -24,12 +24,12 @@ def run(impl: str, case, dataset, plan) -> Trained:
         loss = tf.reduce_mean(tf.square(pred - Y))
         train = tf.train.GradientDescentOptimizer(float(hp["learning_rate"])).minimize(loss)
         init = tf.global_variables_initializer()
-    snapshots = []
+    snapshots = Snapshots()
     with tf.Session(graph=graph, config=session_config()) as sess:
         sess.run(init)
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 sess.run(train, feed_dict={X: x[rows], Y: y[rows]})
             w_val, b_val = sess.run([W, b])
-            snapshots.append({"W": float(w_val), "b": float(b_val)})
+            snapshots.take({"W": float(w_val), "b": float(b_val)})
     return Trained(snapshots[-1], snapshots, {"device": W.device or current()})

@@ -13,7 +13,7 @@ import numpy as np
 from shared.cases import ftrl_kwargs
 from shared.errors import TrainingError
 from shared.models import pair_names
-from shared.results import Trained
+from shared.results import Snapshots, Trained
 
 from legacy_tf1.device import current, session_config
 
@@ -101,7 +101,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
         def gather(rows):
             return dict((c, tf.gather(t, rows)) for c, t in tensors.items()), tf.gather(y, rows)
 
-        return row_batches(full, tail).map(gather)
+        return row_batches(full, tail).map(gather).prefetch(1)
 
     return input_fn
 
@@ -125,7 +125,7 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
     class EpochSnapshots(tf.train.SessionRunHook):
         def __init__(self) -> None:
             self.step = 0
-            self.snapshots = []  # type: List[Dict[str, float]]
+            self.snapshots = Snapshots()
 
         def begin(self) -> None:
             self.kernel = tf.get_default_graph().get_tensor_by_name(KERNEL)
@@ -134,7 +134,7 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
         def after_run(self, run_context, run_values) -> None:
             self.step += 1
             if self.step % plan.batches_per_epoch == 0:
-                self.snapshots.append(_named(names, run_context.session.run(self.kernel)))
+                self.snapshots.take(_named(names, run_context.session.run(self.kernel)))
 
     model_dir = tempfile.mkdtemp(prefix="tfkit-estimator-")
     try:

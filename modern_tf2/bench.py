@@ -4,9 +4,8 @@ import sys
 import time
 from typing import Any, Dict, Tuple
 
-import numpy as np
-
-from shared.bench_side import ell, side_main, start_values
+from shared.bench_side import ell, named, side_main, start_values
+from shared.results import Snapshots
 from shared.cases import ftrl_kwargs
 
 from modern_tf2.device import current, setup
@@ -21,7 +20,7 @@ def optimizer(hp: Dict[str, Any]):
     return tf.compat.v1.train.FtrlOptimizer(**ftrl_kwargs(hp))
 
 
-def bare(case, design, plan) -> Tuple[float, Dict[str, float]]:
+def bare(case, design, plan) -> Tuple[float, Snapshots]:
     """The floor: gather-based ``y = sum(v * w[c])``, batch-mean MSE, the case's optimizer; one tf.function call per step."""
     import tensorflow as tf
 
@@ -38,13 +37,14 @@ def bare(case, design, plan) -> Tuple[float, Dict[str, float]]:
                 loss = tf.reduce_mean(tf.square(tf.reduce_sum(v * tf.gather(w, c), axis=1) - t))
             opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
 
+        snapshots = Snapshots()
         t0 = time.perf_counter()
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 step(cols[rows], vals[rows], y[rows])
-            final = w.numpy()
+            snapshots.take(named(design.names, w.numpy()))
         seconds = time.perf_counter() - t0
-    return seconds, dict(zip(design.names, np.asarray(final, dtype=np.float64).tolist()))
+    return seconds, snapshots
 
 
 if __name__ == "__main__":

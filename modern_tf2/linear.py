@@ -1,6 +1,6 @@
 """The seed's TF2 linear regression: eager GradientTape, the same step as a tf.function, and Keras."""
 
-from shared.results import Trained
+from shared.results import Snapshots, Trained
 
 from modern_tf2.device import current, placed
 
@@ -50,11 +50,11 @@ def _custom(impl: str, hp, x, y, plan) -> Trained:
 
             spec = [tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32)]
             step = tf.function(traced, input_signature=spec)
-        snapshots = []
+        snapshots = Snapshots()
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 step(tf.constant(x[rows]), tf.constant(y[rows]))
-            snapshots.append({"W": float(model.W.numpy()), "b": float(model.b.numpy())})
+            snapshots.take({"W": float(model.W.numpy()), "b": float(model.b.numpy())})
     extra = {"device": placed(model.W)}
     if impl == "function":
         extra["traces"] = traces[0]

@@ -10,7 +10,7 @@ import numpy as np
 
 from shared.cases import ftrl_kwargs
 from shared.models import pair_names
-from shared.results import Trained
+from shared.results import Snapshots, Trained
 
 from modern_tf2.device import current, placed
 
@@ -51,7 +51,8 @@ def plan_dataset(plan, features, label):
     import tensorflow as tf
 
     tensors = tf.nest.map_structure(tf.constant, (features, label))
-    return row_batches(*plan.blocks()).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+    batches = row_batches(*plan.blocks()).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+    return batches.prefetch(1)
 
 
 def row_batches(full, tail):
@@ -73,10 +74,10 @@ def pair_features(dataset, string_columns: List[str], float_columns: List[str]) 
     return out
 
 
-def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> List[Dict[str, float]]:
+def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> Snapshots:
     """One ``fit`` over the whole plan (``steps_per_epoch`` keeps the iterator across epochs); a snapshot per epoch."""
-    snapshots = []  # type: List[Dict[str, float]]
-    snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(read()))
+    snapshots = Snapshots()
+    snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.take(read()))
     model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0, callbacks=[snap])
     return snapshots
 

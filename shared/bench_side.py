@@ -61,6 +61,13 @@ def ell(design) -> Tuple[Any, Any, Any]:
     return cols, vals, design.y.astype(np.float32)
 
 
+def named(names, values) -> Dict[str, float]:
+    """A weight vector by coefficient name, as float64."""
+    import numpy as np
+
+    return dict(zip(names, np.asarray(values, dtype=np.float64).reshape(-1).tolist()))
+
+
 def start_values(case, n: int):
     """The kit's start: W0/b0 for linear, zeros (``init``) for the pair models."""
     import numpy as np
@@ -78,7 +85,8 @@ def _side_parser(side: str) -> argparse.ArgumentParser:
     one.add_argument("--rows", type=float, required=True)
     one.add_argument("--items", type=float, required=True)
     one.add_argument("--impl", required=True, help="an implementation of pairshift on this side, or 'bare'")
-    one.add_argument("--epochs", type=int, default=1)
+    one.add_argument("--epochs", type=int, default=2,
+                     help="epochs to train (default 2: the first includes start-up, the later ones are the steady state)")
     one.add_argument("--batch-size", type=int, default=BATCH)
     floor = sub.add_parser("floor", help="bare training loop of every registered case on the kit's data")
     floor.add_argument("--results", default=None)
@@ -99,7 +107,7 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, in
 
     from shared import data, models
     from shared.plan import for_case
-    from shared.results import results_root
+    from shared.results import Trained, results_root
     from shared.runner import check_impls
 
     fp = setup("cpu", args.threads)
@@ -115,16 +123,20 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, in
         out["rss_after_data_mib"] = peak_rss_mib()
         t0, c0 = time.perf_counter(), cpu_s()
         if args.impl == "bare":
-            _, weights = bare(case, models.design(dataset, case.hyperparameters), plan)
+            _, snapshots = bare(case, models.design(dataset, case.hyperparameters), plan)
+            trained = Trained(snapshots[-1], snapshots)
         else:
             module = importlib.import_module("%s.pairshift" % PACKAGES[side])
             check_impls(module, case, [args.impl])
             trained = module.run(args.impl, case, dataset, plan)
-            weights = trained.coefficients
         train_s, train_cpu_s = time.perf_counter() - t0, cpu_s() - c0
-        out.update(train_cpu_s=train_cpu_s, impl=args.impl, rows=rows, items=items, n_items_seen=len(dataset.items()), epochs=args.epochs,
-                   batch_size=args.batch_size, steps=plan.epochs * plan.batches_per_epoch, train_s=train_s,
-                   epoch_s=train_s / args.epochs, peak_rss_mib=peak_rss_mib(), n_weights=len(weights))
+        timings = trained.epoch_timings(t0)
+        steady = timings["epoch_s"]
+        out.update(train_cpu_s=train_cpu_s, impl=args.impl, rows=rows, items=items, n_items_seen=len(dataset.items()),
+                   epochs=args.epochs, batch_size=args.batch_size, steps=plan.epochs * plan.batches_per_epoch,
+                   train_s=train_s, first_epoch_s=timings["first_epoch_s"],
+                   epoch_s=steady if steady is not None else train_s / args.epochs, epoch_s_is_steady=steady is not None,
+                   peak_rss_mib=peak_rss_mib(), n_weights=len(trained.coefficients))
     else:
         from shared.registry import all_cases
 

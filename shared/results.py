@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import time
 from typing import Any, Dict, List, Mapping, Optional
 
 from shared import SCHEMA_VERSION, atomic
@@ -28,6 +29,19 @@ REQUIRED = (
 )
 
 
+class Snapshots(list):
+    """The coefficients after each epoch, and when (``time.perf_counter``) each epoch ended."""
+
+    def __init__(self) -> None:
+        super(Snapshots, self).__init__()
+        self.times = []  # type: List[float]
+
+    def take(self, coefficients: Mapping[str, float]) -> None:
+        """Record one epoch's end: its coefficients and the time now."""
+        self.append(dict(coefficients))
+        self.times.append(time.perf_counter())
+
+
 class Trained(object):
     """What an implementation's ``run`` returns: coefficients by name, one snapshot per epoch, extras.
 
@@ -43,8 +57,20 @@ class Trained(object):
     ) -> None:
         self.coefficients = dict((str(k), float(v)) for k, v in coefficients.items())
         self.snapshots = [dict(s) for s in (snapshots or [])]
+        self.epoch_ends = list(getattr(snapshots, "times", []))  # type: List[float]
         self.loss_history = []  # type: List[float]
         self.extra = dict(extra or {})
+
+    def epoch_timings(self, started: float) -> Dict[str, Optional[float]]:
+        """``first_epoch_s`` (from ``started``: start-up included) and ``epoch_s``, the mean of the later epochs.
+
+        The later epochs are the steady state: graphs built, functions traced. With one epoch, or
+        snapshots taken without times, the unknown values are None.
+        """
+        ends = self.epoch_ends
+        first = ends[0] - started if ends else None
+        steady = (ends[-1] - ends[0]) / (len(ends) - 1) if len(ends) > 1 else None
+        return {"first_epoch_s": first, "epoch_s": steady}
 
     def check_finite(self, run_id: str) -> None:
         """Refuse coefficients or losses that diverged to NaN or infinity."""

@@ -190,7 +190,8 @@ class _Side(object):
             trained.check_finite(payload["run_id"])
             payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history,
                            extra=trained.extra)
-            payload["timings"] = {"import_s": self.import_s, "train_s": train_s, "total_s": time.perf_counter() - t0}
+            payload["timings"] = dict(trained.epoch_timings(t0), import_s=self.import_s, train_s=train_s,
+                                      total_s=time.perf_counter() - t0)
             self.log("%s: ok in %.2fs, final loss %.6g" % (
                 payload["run_id"], train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
         except Exception as exc:  # noqa: BLE001 - one failing implementation must not hide the others

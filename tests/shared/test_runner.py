@@ -143,3 +143,21 @@ def test_exit_now_flushes_runs_exit_handlers_and_keeps_the_code():
                           universal_newlines=True)
     assert proc.returncode == 3
     assert proc.stdout == "result written; handler ran" and proc.stderr == "err line"
+
+
+def test_first_and_steady_epoch_times_are_recorded(root, fake_linear):
+    _run(root, "--impls", "good")
+    timings = _read(root, "good")["timings"]
+    assert timings["first_epoch_s"] >= 0.02
+    assert 0.0005 <= timings["epoch_s"] < timings["first_epoch_s"]
+    assert timings["train_s"] >= timings["first_epoch_s"] + 99 * 0.001
+
+
+def test_epoch_timings_without_times_or_with_one_epoch():
+    from shared.results import Snapshots, Trained
+
+    assert Trained({"W": 1.0}, [{"W": 1.0}]).epoch_timings(0.0) == {"first_epoch_s": None, "epoch_s": None}
+    one = Snapshots()
+    one.take({"W": 1.0})
+    timings = Trained({"W": 1.0}, one).epoch_timings(one.times[0] - 2.0)
+    assert timings["epoch_s"] is None and abs(timings["first_epoch_s"] - 2.0) < 1e-9
