@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from shared import atomic
 from shared.bench_side import BATCH, MARK, bench_case, peak_rss_mib, synthetic
+from shared.bench_speedups import SPEEDUPS
 from shared.registry import PACKAGES as SIDES, get_case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,42 +26,6 @@ IMPLS = get_case("pairshift").impls  # what the sweep measures: every implementa
 FULL_GRID = [(10 ** 4, 10 ** 3), (10 ** 5, 10 ** 3), (10 ** 6, 10 ** 3), (10 ** 6, 10 ** 2), (10 ** 6, 10 ** 4)]
 QUICK_GRID = [(10 ** 4, 10 ** 2), (10 ** 5, 10 ** 2)]
 
-
-# Candidates measured by hand on this 2-core machine (shared, load average 3-8: wall times are noisy, CPU
-# seconds less so). Each names its before/after, whether results stayed bit-identical and what was kept.
-SPEEDUPS = [
-    {"name": "Keras fit: steps_per_execution = batches per epoch (modern_tf2/pairs.py train_keras)",
-     "measured": "pairshift kit size (20000 rows x 100 items, 40 epochs, 800 steps), alternating in one process",
-     "before_s": {"keras2": [2.30, 3.28], "keras3": [4.57, 6.36]},
-     "after_s": {"keras2": [1.89, 6.60], "keras3": [4.46, 6.33]},
-     "bit_identical": True, "kept": False,
-     "why": "all 10 tf2 results were bit-identical, but no gain beyond noise: Keras' per-step cost is inside "
-            "the step (string lookup, one-hot, FTRL), not the Python loop around it; reverted"},
-    {"name": "TF1 input_fn: tf.constant of a numpy bytes array instead of list(str) (legacy_tf1/pairs.py)",
-     "measured": "one 1e6-string column into a graph constant, CPU seconds (wall in brackets)",
-     "before_s": 1.33, "after_s": 0.96, "before_wall_s": 2.70, "after_wall_s": 2.00,
-     "bit_identical": True, "kept": False,
-     "why": "0.4 s CPU per 1e6-row column is under 1% of a 1e6-row epoch; astype(bytes) is ASCII-only and "
-            "bring-your-own item names need not be, so not worth the edit"},
-    {"name": "TF1 Estimator startup: first run in a process vs a second one (lazy tf.contrib load)",
-     "measured": "pairshift estimator, 10000 rows x 100 items, 1 epoch (10 steps), same process",
-     "before_s": 3.38, "after_s": 0.76, "bit_identical": True, "kept": "already",
-     "why": "about 2.6 s of the first Estimator run is tf.contrib's lazy import; the kit runs every case in ONE "
-            "interpreter, so it is paid once per nox -s tf1, not once per case (shown in the kit's tf1 train_s "
-            "for pairshift vs pairlincorr)"},
-    {"name": "Keras: one fit over the whole plan (steps_per_epoch keeps the iterator) instead of one fit per epoch",
-     "measured": "tf2 train_s per implementation, two consecutive full tf2 runs on the same idle machine",
-     "before_s": {"linear/keras2": 4.95, "linear/keras3": 5.20},
-     "after_s": {"linear/keras2": 0.91, "linear/keras3": 0.28},
-     "bit_identical": True, "kept": True,
-     "why": "each fit() call rebuilds Keras' epoch iterator and callbacks: 100 calls for linear's 100 epochs; a "
-            "LambdaCallback snapshots the weights per epoch instead (verified equal on Keras 2 and 3)"},
-    {"name": "Python 3.7 discovery: stop at the first interpreter that runs (uv python find only as a last resort)",
-     "measured": "python -m shared.interpreters 3.7 (what the noxfile runs at every nox start), wall, 3 runs each",
-     "before_s": [0.61, 0.58, 0.57], "after_s": [0.25, 0.24, 0.24],
-     "bit_identical": True, "kept": True,
-     "why": "every candidate was collected first, so uv python find (~0.4 s) ran even when pyenv's 3.7 was found"},
-]
 
 # ---------------------------------------------------------------- host side: measuring
 
@@ -207,27 +172,31 @@ def env_build(tmp: str) -> Dict[str, Any]:
     return out
 
 
-def sweep_point(envdir: str, env: str, impl: str, rows: int, items: int, timeout: float) -> Dict[str, Any]:
+def sweep_point(envdir: str, env: str, impl: str, rows: int, items: int, timeout: float,
+                epochs: int = 2, threads: int = 0) -> Dict[str, Any]:
     """One (env, impl, rows, items) measurement in its own process (so peak RSS is its own)."""
     if env == "oracle":
         cmd = [env_python(envdir, "compare"), "-m", "shared.bench", "oracle", "--rows", str(rows), "--items", str(items)]
     else:
         cmd = [env_python(envdir, env), "-m", SIDES[env] + ".bench", "epoch", "--rows", str(rows), "--items", str(items),
-               "--impl", impl]
+               "--impl", impl, "--epochs", str(epochs), "--threads", str(threads)]
     wall, rc, text = _run(cmd, timeout=timeout)
     got = parse_mark(text) or {"error": text[-1500:], "rc": rc}
     got.update(env=env, impl=impl, rows=rows, items=items, process_wall_s=wall)
     return got
 
 
-def sweep(envdir: str, grid: Sequence[Tuple[int, int]], timeout: float, log=print) -> List[Dict[str, Any]]:
+def sweep(envdir: str, grid: Sequence[Tuple[int, int]], timeout: float, log=print, epochs: int = 2,
+          threads: int = 0) -> List[Dict[str, Any]]:
+    """Every implementation, both bare loops and the oracle at each (rows, items), each in its own process."""
     points = []
     for rows, items in grid:
         jobs = [("tf1", "bare"), ("tf2", "bare")] + [(e, i) for e in SIDES for i in IMPLS[e]] + [("oracle", "lsqr")]
         for env, impl in jobs:
-            got = sweep_point(envdir, env, impl, rows, items, timeout)
-            log("bench: %-6s %-12s rows %-8d items %-6d epoch %s s, peak %s MiB" % (
-                env, impl, rows, items, _fmt(got.get("epoch_s")), _fmt(got.get("peak_rss_mib"))))
+            got = sweep_point(envdir, env, impl, rows, items, timeout, epochs, threads)
+            log("bench: %-6s %-12s rows %-8d items %-6d epoch %s s (first %s s), peak %s MiB" % (
+                env, impl, rows, items, _fmt(got.get("epoch_s")), _fmt(got.get("first_epoch_s")),
+                _fmt(got.get("peak_rss_mib"))))
             points.append(got)
     return points
 
@@ -263,8 +232,35 @@ def rows_trend(points: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     for key, pts in sorted(groups.items()):
         pts.sort()
         if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
-            slope = math.log(pts[-1][1] / pts[0][1]) / math.log(float(pts[-1][0]) / pts[0][0])
-            out[key] = {"rows": [r for r, _ in pts], "epoch_s": [s for _, s in pts], "loglog_slope": slope}
+            def slope(a, b):
+                return math.log(b[1] / a[1]) / math.log(float(b[0]) / a[0])
+
+            out[key] = {"rows": [r for r, _ in pts], "epoch_s": [s for _, s in pts], "loglog_slope": slope(pts[0], pts[-1]),
+                        "loglog_slopes": [slope(a, b) for a, b in zip(pts, pts[1:])]}
+    return out
+
+
+def targets(bench: Dict[str, Any]) -> Dict[str, Any]:
+    """The issue's targets against this run's figures: session/floor, memory at the largest point, linearity."""
+    out = {}  # type: Dict[str, Any]
+    ratio_ = (bench.get("ratios") or {}).get("session_over_floor")
+    out["warm_within_1.5x_floor"] = {"value": ratio_, "target": 1.5, "met": ratio_ is not None and ratio_ <= 1.5}
+    points = [p for p in bench.get("sweep", []) if p.get("env") in SIDES]
+    if points:
+        top = max((p["rows"], p["items"]) for p in points)
+        at_top = [p for p in points if (p["rows"], p["items"]) == top]
+        peaks = dict(("%s/%s" % (p["env"], p["impl"]), p.get("peak_rss_mib")) for p in at_top)
+        trained = all(isinstance(p.get("epoch_s"), (int, float)) for p in at_top)
+        out["largest_point_under_4GiB"] = {"rows": top[0], "items": top[1], "peak_rss_mib": peaks, "all_trained": trained,
+                                           "met": trained and all(isinstance(v, (int, float)) and v < 4096
+                                                                  for v in peaks.values())}
+    trend = dict((k, v) for k, v in (bench.get("rows_trend") or {}).items() if not k.startswith("oracle/"))
+    if trend:
+        last = dict((k, v["loglog_slopes"][-1]) for k, v in trend.items())
+        out["epoch_time_linear_in_rows"] = {
+            "last_decade_loglog_slopes": last,
+            "rule": "log-log slope of the steady epoch time over the last decade of rows within 0.8-1.2",
+            "met": all(0.8 <= s <= 1.2 for s in last.values())}
     return out
 
 
@@ -275,9 +271,10 @@ def notes(points: Sequence[Dict[str, Any]]) -> List[str]:
         "rows x items matrix of the whole dataset (data stays as string columns and the plan's row indices).",
         "The feature-column design (TF1 indicator_column, Keras 2 DenseFeatures, Keras 3 StringLookup one_hot) IS "
         "dense per batch: each step materializes two batch x items float32 one-hot tensors and their difference.",
-        "epoch_s is the wall time of one run() for one epoch, so it includes each implementation's fixed startup "
-        "(Estimator graph and session, Keras trace); the bare loop is a sparse gather + the same TF optimizer "
-        "(tf.compat.v1 FTRL) fed per step, i.e. the cost of the math with the least framework around it.",
+        "epoch_s is the steady state: the mean wall time of the epochs after the first, from the time each epoch's "
+        "snapshot was taken. first_epoch_s also holds each implementation's fixed start-up (Estimator graph and "
+        "session, Keras trace); the oracle's epoch_s is its whole solve. The bare loop is a sparse gather + the same "
+        "TF optimizer (tf.compat.v1 FTRL) fed per step, i.e. the cost of the math with the least framework around it.",
         "The machine has 2 cores and is shared with other engineers' builds: compare ratios within one run, not "
         "absolute seconds across runs.",
     ]
@@ -383,9 +380,12 @@ def run_all(args) -> int:
         atomic.write_json(out_path, bench)
         grid = QUICK_GRID if args.quick else FULL_GRID
         log("bench: sweep %s ..." % grid)
-        bench["sweep"] = sweep(envdir, grid, args.point_timeout, log=log)
+        bench["sweep_epochs"], bench["sweep_threads"] = args.sweep_epochs, args.sweep_threads
+        bench["sweep"] = sweep(envdir, grid, args.point_timeout, log=log, epochs=args.sweep_epochs,
+                               threads=args.sweep_threads)
         bench["rows_trend"] = rows_trend(bench["sweep"])
         bench["notes"] = notes(bench["sweep"])
+        bench["targets"] = targets(bench)
         atomic.write_json(out_path, bench)
         if not args.quick and not args.no_cold:
             cold_dir = os.path.join(tmp, "cold-nox")
@@ -413,7 +413,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--results", default=os.environ.get("TFKIT_RESULTS") or "results")
     run.add_argument("--quick", action="store_true", help="no cold run or env builds; a 2-point sweep")
     run.add_argument("--no-cold", action="store_true", help="skip the cold nox run and the uv/pip env builds")
-    run.add_argument("--point-timeout", type=float, default=600.0, help="seconds per sweep measurement")
+    run.add_argument("--point-timeout", type=float, default=900.0, help="seconds per sweep measurement")
+    run.add_argument("--sweep-epochs", type=int, default=2,
+                     help="epochs per sweep point (>= 2 separates start-up from the steady epoch time)")
+    run.add_argument("--sweep-threads", type=int, default=0,
+                     help="TensorFlow threads in the sweep (default 0: one per core, what large data wants; "
+                          "the kit's runs and floors use the kit's --threads default)")
     orc = sub.add_parser("oracle", help="time the sparse least-squares oracle (run in the compare env)")
     orc.add_argument("--rows", type=float, required=True)
     orc.add_argument("--items", type=float, required=True)

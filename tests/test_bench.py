@@ -10,7 +10,8 @@ from shared import bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIDE_KEYS = {"env", "impl", "rows", "items", "epochs", "steps", "batch_size", "import_s", "data_s", "train_s",
-             "train_cpu_s", "epoch_s", "peak_rss_mib", "rss_after_data_mib", "n_weights", "tensorflow"}
+             "train_cpu_s", "epoch_s", "first_epoch_s", "epoch_s_is_steady", "peak_rss_mib", "rss_after_data_mib",
+             "n_weights", "tensorflow", "threads"}
 
 
 def test_ratio_arithmetic():
@@ -40,6 +41,35 @@ def test_rows_trend_is_the_loglog_slope():
     trend = bench.rows_trend(points)
     assert list(trend) == ["tf2/keras2@items=100"]
     assert trend["tf2/keras2@items=100"]["loglog_slope"] == pytest.approx(1.0)
+    assert trend["tf2/keras2@items=100"]["loglog_slopes"] == [pytest.approx(1.0), pytest.approx(1.0)]
+
+
+def _bench(ratio, peak, last_epoch_s):
+    sweep = [{"env": "tf2", "impl": "keras2", "items": 10 ** 4, "rows": 10 ** 5, "epoch_s": 1.0, "peak_rss_mib": 500.0},
+             {"env": "tf2", "impl": "keras2", "items": 10 ** 4, "rows": 10 ** 6, "epoch_s": last_epoch_s,
+              "peak_rss_mib": peak},
+             {"env": "oracle", "impl": "lsqr", "items": 10 ** 4, "rows": 10 ** 6, "epoch_s": 0.5, "peak_rss_mib": 99.0}]
+    bench_ = {"ratios": {"session_over_floor": ratio}, "sweep": sweep}
+    bench_["rows_trend"] = bench.rows_trend(sweep)
+    return bench.targets(bench_)
+
+
+def test_targets_met():
+    got = _bench(1.4, 2000.0, 10.0)
+    assert got["warm_within_1.5x_floor"]["met"]
+    assert got["largest_point_under_4GiB"]["met"] and got["largest_point_under_4GiB"]["rows"] == 10 ** 6
+    assert got["epoch_time_linear_in_rows"]["met"]
+
+
+@pytest.mark.parametrize("ratio,peak,last,missed", [
+    (1.6, 2000.0, 10.0, "warm_within_1.5x_floor"),
+    (1.4, 5000.0, 10.0, "largest_point_under_4GiB"),
+    (1.4, 2000.0, 3.0, "epoch_time_linear_in_rows"),
+    (1.4, 2000.0, 40.0, "epoch_time_linear_in_rows"),
+])
+def test_each_missed_target_is_reported(ratio, peak, last, missed):
+    got = _bench(ratio, peak, last)
+    assert [k for k, v in got.items() if not v["met"]] == [missed]
 
 
 def test_parse_mark_takes_the_last_bench_line():
@@ -61,5 +91,6 @@ def test_side_bench_prints_the_schema_for_a_tiny_size(side, impl):
     got = bench.parse_mark(proc.stdout)
     assert got is not None, proc.stdout[-2000:]
     assert SIDE_KEYS <= set(got), sorted(SIDE_KEYS - set(got))
-    assert (got["rows"], got["items"], got["steps"], got["n_weights"]) == (200, 5, 4, 5)
+    assert (got["rows"], got["items"], got["epochs"], got["steps"], got["n_weights"]) == (200, 5, 2, 8, 5)
+    assert got["epoch_s_is_steady"] and 0 < got["epoch_s"] and 0 < got["first_epoch_s"] <= got["train_s"]
     json.dumps(got, allow_nan=False)
