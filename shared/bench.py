@@ -145,14 +145,14 @@ def ratios(kit: Dict[str, Any], floor: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def env_build(tmp: str) -> Dict[str, Any]:
-    """Build the tf2 env from envs/tf2.txt with uv and with pip (venv + pip --require-hashes)."""
+    """Build the tf2 env from envs/tf2.txt with uv and with pip (venv + pip --require-hashes); both compile bytecode."""
     lock = os.path.join(ROOT, "envs", "tf2.txt")
     uv_dir, pip_dir = os.path.join(tmp, "uv-tf2"), os.path.join(tmp, "pip-tf2")
     pip_cache = os.path.expanduser("~/.cache/pip")
     out = {"lock": "envs/tf2.txt", "pip_cache_present_before": os.path.isdir(pip_cache) and bool(os.listdir(pip_cache)),
            "uv_cache_present_before": os.path.isdir(os.path.expanduser("~/.cache/uv"))}  # type: Dict[str, Any]
     t_venv, rc1, _ = _run(["uv", "venv", "--quiet", "--python", "3.11", uv_dir])
-    t_sync, rc2, text = _run(["uv", "pip", "sync", "--quiet", "--require-hashes", "--python",
+    t_sync, rc2, text = _run(["uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python",
                               os.path.join(uv_dir, "bin", "python"), lock])
     out["uv"] = {"venv_s": t_venv, "install_s": t_sync, "total_s": t_venv + t_sync, "rc": rc1 or rc2}
     py311 = shutil.which("python3.11") or sys.executable
