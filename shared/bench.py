@@ -357,6 +357,17 @@ def plot(path: str, plots: str) -> List[str]:
     return written
 
 
+def write_markdown(results: str) -> str:
+    """``results/bench.md`` from ``results/bench.json`` (written atomically); returns its path."""
+    from shared.bench_report import markdown
+
+    with open(os.path.join(results, "bench.json")) as handle:
+        bench = json.load(handle)
+    path = os.path.join(results, "bench.md")
+    atomic.write_text(path, markdown(bench))
+    return path
+
+
 def run_all(args) -> int:
     """The ``nox -s bench`` body: floors, warm (and cold) kit runs, env builds, sweep, speedups; then write."""
     results = os.path.abspath(args.results)
@@ -422,7 +433,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     orc = sub.add_parser("oracle", help="time the sparse least-squares oracle (run in the compare env)")
     orc.add_argument("--rows", type=float, required=True)
     orc.add_argument("--items", type=float, required=True)
-    plt = sub.add_parser("plot", help="draw results/plots/bench_*.png from results/bench.json (compare env)")
+    plt = sub.add_parser("plot", help="draw results/plots/bench_*.png and write results/bench.md from results/bench.json")
     plt.add_argument("--results", default="results")
     args = p.parse_args(argv)
     if args.command == "run":
@@ -433,6 +444,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "plot":
         for path in plot(os.path.join(args.results, "bench.json"), os.path.join(args.results, "plots")):
             print("bench: plot %s" % path)
+        print("bench: report %s" % write_markdown(args.results))
         return 0
     p.print_help()
     return 2

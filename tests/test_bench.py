@@ -94,3 +94,23 @@ def test_side_bench_prints_the_schema_for_a_tiny_size(side, impl):
     assert (got["rows"], got["items"], got["epochs"], got["steps"], got["n_weights"]) == (200, 5, 2, 8, 5)
     assert got["epoch_s_is_steady"] and 0 < got["epoch_s"] and 0 < got["first_epoch_s"] <= got["train_s"]
     json.dumps(got, allow_nan=False)
+
+
+def test_markdown_page_states_targets_floor_and_sweep():
+    from shared.bench_report import markdown
+
+    sweep = [{"env": "tf2", "impl": "keras2", "items": 10 ** 4, "rows": r, "epoch_s": s, "first_epoch_s": s + 1,
+              "peak_rss_mib": 900.0} for r, s in ((10 ** 5, 1.0), (10 ** 6, 10.0))]
+    page = {"started": "t0", "finished": "t1", "machine": {"cpus": 2}, "sweep": sweep, "sweep_epochs": 2,
+            "sweep_threads": 0, "rows_trend": bench.rows_trend(sweep), "notes": ["dense per batch"],
+            "warm": {"wall_s": 30.0, "compare_s": 2.0, "nox_overhead_s": 1.0, "sides": {
+                "tf1": {"wall_s": 8.0, "import_s": 2.0, "train_s": 5.0, "other_s": 1.0}}},
+            "floor": {"tf1": {"import_s": 1.0, "bare_loops_s": 3.0, "floor_s": 4.0}},
+            "ratios": {"session_over_floor": 1.6, "floor_total_s": 18.75, "target": 1.5, "tf1": {"side_wall_over_floor": 2.0}},
+            "speedups": [{"name": "x", "before_s": 2.0, "after_s": 1.0, "kept": True, "why": "faster"}]}
+    page["targets"] = bench.targets(page)
+    text = markdown(page)
+    assert "| warm `nox -s tf1 tf2` within 1.5x its floor | x1.60 | **no** |" in text
+    assert "| 1000000 rows x 10000 items trains in every implementation under 4 GiB | peak 900 MiB | yes |" in text
+    assert "| 1000000 | 10000 | tf2/keras2 | 10.00 | 11.00 | 900 |  |" in text
+    assert "**x1.60** (target x1.5)" in text and "| x | 2.0 | 1.0 | yes | faster |" in text
