@@ -6,7 +6,7 @@ the Estimator sees exactly the batches the TF2 side sees.
 
 import shutil
 import tempfile
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -80,33 +80,59 @@ def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: Lis
     """Train a pair model's Estimator on the plan's batches; its kernel comes back by coefficient name."""
     items = dataset.items()
     params = {"feature_columns": item_columns(items), "hp": case.hyperparameters}
-    input_fn = plan_input_fn(dataset, plan, ["item1", "item2"], float_columns)
-    return train_estimator(model_fn, params, input_fn, plan, sum(pair_names(dataset.generator, items), []))
+    input_fn, feed = plan_input_fn(dataset, plan, ["item1", "item2"], float_columns)
+    return train_estimator(model_fn, params, input_fn, plan, sum(pair_names(dataset.generator, items), []), [feed])
 
 
-def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[str]) -> Callable:
-    """An input_fn yielding the plan's batches, epoch after epoch, labels shaped ``[batch, 1]``."""
-    strings = dict((c, dataset.strings(c)) for c in string_columns)
-    floats = dict((c, dataset.floats(c)) for c in float_columns)
-    label = dataset.floats("dif")
-    full, tail = plan.blocks()
+def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[str]) -> Tuple[Callable, Any]:
+    """An input_fn yielding the plan's batches, epoch after epoch, labels shaped ``[batch, 1]``, and its feed hook.
+
+    The columns and the plan enter the graph as placeholders that the hook feeds once, when the
+    session starts (TF1's way with in-memory arrays), not as constants: constants put every row
+    into the GraphDef, which grows by tens of MB per million rows and is parsed at session start.
+    """
+    import tensorflow as tf
+
+    arrays = dict((c, np.asarray(dataset.strings(c), dtype=object)) for c in string_columns)
+    arrays.update((c, dataset.floats(c).astype(np.float32)) for c in float_columns)
+    label = dataset.floats("dif").astype(np.float32).reshape(-1, 1)
+    blocks = [b for b in plan.blocks() if b is not None]
+    feed = feed_on_start()
 
     def input_fn():
-        import tensorflow as tf
+        holders = dict((c, tf.placeholder(tf.string if v.dtype == object else tf.float32, v.shape, name="feed_" + c))
+                       for c, v in sorted(arrays.items()))
+        y = tf.placeholder(tf.float32, label.shape, name="feed_label")
+        rows = [tf.placeholder(tf.int64, b.shape, name="feed_plan") for b in blocks]
 
-        tensors = dict((c, tf.constant(list(v), dtype=tf.string)) for c, v in strings.items())
-        tensors.update((c, tf.constant(v, dtype=tf.float32)) for c, v in floats.items())
-        y = tf.constant(label.reshape(-1, 1), dtype=tf.float32)
+        def gather(batch):
+            return dict((c, tf.gather(t, batch)) for c, t in holders.items()), tf.gather(y, batch)
 
-        def gather(rows):
-            return dict((c, tf.gather(t, rows)) for c, t in tensors.items()), tf.gather(y, rows)
+        iterator = tf.compat.v1.data.make_initializable_iterator(row_batches(*rows).map(gather).prefetch(1))
+        values = dict((holders[c], v) for c, v in arrays.items())
+        values.update(zip(rows, blocks))
+        values[y] = label
+        feed.set(iterator.initializer, values)
+        return iterator.get_next()
 
-        return row_batches(full, tail).map(gather).prefetch(1)
-
-    return input_fn
+    return input_fn, feed
 
 
-def row_batches(full, tail):
+def feed_on_start():
+    """A hook that runs an initializer with its feed once the Estimator's session exists."""
+    import tensorflow as tf
+
+    class Hook(tf.train.SessionRunHook):
+        def set(self, initializer, values: Dict) -> None:
+            self.initializer, self.values = initializer, values
+
+        def after_create_session(self, session, coord) -> None:
+            session.run(self.initializer, feed_dict=self.values)
+
+    return Hook()
+
+
+def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
     import tensorflow as tf
 
@@ -118,7 +144,8 @@ def row_batches(full, tail):
     return epochs.flat_map(epoch_batches)
 
 
-def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str]) -> Trained:
+def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str],
+                    hooks: Sequence[Any] = ()) -> Trained:
     """Train a ``tf.estimator.Estimator`` through the whole plan; snapshot the kernel after each epoch."""
     import tensorflow as tf
 
@@ -150,7 +177,7 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
         )
         estimator = tf.estimator.Estimator(model_fn=model_fn, params=params, config=config)
         hook = EpochSnapshots()
-        estimator.train(input_fn=input_fn, hooks=[hook], steps=None)
+        estimator.train(input_fn=input_fn, hooks=[hook] + list(hooks), steps=None)
     finally:
         shutil.rmtree(model_dir, ignore_errors=True)
     steps = plan.epochs * plan.batches_per_epoch

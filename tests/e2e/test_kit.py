@@ -139,3 +139,22 @@ def test_thread_pools_are_pinned_and_recorded(twin_runs, side):
     case = get_case("pairshift")
     run = results.read(results.result_path(twin_runs[0], side, case.name, case.impls[side][0]))
     assert run["fingerprint"]["threads"] == {"inter_op": 1, "intra_op": 1}
+
+
+def test_tf1_input_keeps_the_data_out_of_the_graph(pythons, twin_runs):
+    """The input_fn feeds columns and plan at session start: the GraphDef stays small whatever the rows."""
+    code = ("import tensorflow as tf; from shared import data; from shared.plan import for_case; "
+            "from shared.registry import get_case; from legacy_tf1.pairs import plan_input_fn; "
+            "case = get_case('pairshift'); ds = data.load(%r, case); plan = for_case(case, ds.n_rows); "
+            "fn, feed = plan_input_fn(ds, plan, ['item1', 'item2'], []); g = tf.Graph(); "
+            "exec('with g.as_default(): features, label = fn()'); "
+            "s = tf.Session(graph=g); feed.after_create_session(s, None); "
+            "rows = s.run(features['item1']).shape[0]; "
+            "print('graph bytes', g.as_graph_def().ByteSize(), 'batch', rows, 'rows', ds.n_rows)" % twin_runs[0])
+    proc = subprocess.run([pythons["tf1"], "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+    line = [l for l in proc.stdout.splitlines() if l.startswith("graph bytes")]
+    assert proc.returncode == 0 and line, proc.stdout[-2000:]
+    _, _, size, _, batch, _, rows = line[0].split()
+    assert int(batch) == get_case("pairshift").hyperparameters["batch_size"]
+    assert int(size) < 20 * int(rows), "the input graph holds the data: %s bytes for %s rows" % (size, rows)
