@@ -61,12 +61,19 @@ def ratio(spent: Optional[float], floor: Optional[float]) -> Optional[float]:
     return spent / floor
 
 
+def median(values: Sequence[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
 def bare_import(python: str, repeat: int = 3) -> Dict[str, Any]:
-    """Wall time of ``python -c 'import tensorflow'`` (best of ``repeat``, after one warming run)."""
+    """Wall time of ``python -c 'import tensorflow'``: median and best of ``repeat``, after one warming run."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1")
     _run([python, "-c", "import tensorflow"], env=env)
     walls = [_run([python, "-c", "import tensorflow"], env=env)[0] for _ in range(repeat)]
-    return {"best_s": min(walls), "runs_s": walls}
+    return {"median_s": median(walls), "best_s": min(walls), "runs_s": walls}
 
 
 def kit_breakdown(results: str) -> Dict[str, Any]:
@@ -105,21 +112,30 @@ def kit_run(envdir: Optional[str], results: str, label: str) -> Dict[str, Any]:
     return out
 
 
-def floor_run(envdir: str, results: str) -> Dict[str, Any]:
-    """Per env: bare ``import tensorflow`` plus the bare training loop of every (case, implementation)."""
+def floor_run(envdir: str, results: str, repeat: int = 3) -> Dict[str, Any]:
+    """Per env: bare ``import tensorflow`` plus the bare training loop of every (case, implementation).
+
+    Each is measured ``repeat`` times; the floor takes the medians, as the warm run does.
+    """
     out = {}  # type: Dict[str, Any]
     for env, package in SIDES.items():
         python = env_python(envdir, env)
-        _, rc, text = _run([python, "-m", package + ".bench", "floor", "--results", results])
-        got = parse_mark(text)
-        if got is None:
+        samples = []
+        for _ in range(repeat):
+            _, rc, text = _run([python, "-m", package + ".bench", "floor", "--results", results])
+            got = parse_mark(text)
+            if got is None:
+                break
+            samples.append(got)
+        if len(samples) < repeat:
             out[env] = {"error": text[-2000:]}
             continue
-        imp = bare_import(python)
-        loops = sum(c["bare_s"] * c["impls"] for c in got["cases"].values())
-        out[env] = {"import_s": imp["best_s"], "import_runs_s": imp["runs_s"], "bare_loops_s": loops,
-                    "data_s": sum(c["data_s"] for c in got["cases"].values()), "cases": got["cases"],
-                    "floor_s": imp["best_s"] + loops}
+        imp = bare_import(python, repeat)
+        loops = [sum(c["bare_s"] * c["impls"] for c in got["cases"].values()) for got in samples]
+        middle = samples[loops.index(median(loops))] if repeat % 2 else samples[0]
+        out[env] = {"import_s": imp["median_s"], "import_runs_s": imp["runs_s"], "bare_loops_s": median(loops),
+                    "bare_loops_runs_s": loops, "data_s": sum(c["data_s"] for c in middle["cases"].values()),
+                    "cases": middle["cases"], "floor_s": imp["median_s"] + median(loops)}
     return out
 
 
@@ -379,11 +395,13 @@ def run_all(args) -> int:
     log = print
     try:
         warm_results = os.path.join(tmp, "warm")
-        log("bench: warm nox -s tf1 tf2 (reused envs in .nox) ...")
+        log("bench: warm nox -s tf1 tf2 (reused envs in .nox), %d times after one warming run ..." % args.repeat)
         _run([sys.executable, "-m", "nox", "-s", "tf1", "tf2", "--", "--results", warm_results])  # envs and data exist
-        bench["warm"] = kit_run(None, warm_results, "warm")
-        log("bench: floors (bare import, bare training loops) ...")
-        bench["floor"] = floor_run(envdir, warm_results)
+        warm = sorted((kit_run(None, warm_results, "warm") for _ in range(args.repeat)), key=lambda r: r["wall_s"])
+        bench["warm"] = warm[len(warm) // 2]  # the median run, with its own breakdown
+        bench["warm_runs_s"] = [r["wall_s"] for r in warm]
+        log("bench: floors (bare import, bare training loops), %d times ..." % args.repeat)
+        bench["floor"] = floor_run(envdir, warm_results, args.repeat)
         bench["ratios"] = ratios(bench["warm"], bench["floor"])
         log("bench: warm %.1f s, floor %.1f s, x%.2f" % (
             bench["warm"]["wall_s"], bench["ratios"]["floor_total_s"], bench["ratios"]["session_over_floor"] or 0))
@@ -425,6 +443,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run.add_argument("--quick", action="store_true", help="no cold run or env builds; a 2-point sweep")
     run.add_argument("--no-cold", action="store_true", help="skip the cold nox run and the uv/pip env builds")
     run.add_argument("--point-timeout", type=float, default=900.0, help="seconds per sweep measurement")
+    run.add_argument("--repeat", type=int, default=3,
+                     help="warm runs and floor measurements, each (default 3; ratios use the medians)")
     run.add_argument("--sweep-epochs", type=int, default=2,
                      help="epochs per sweep point (>= 2 separates start-up from the steady epoch time)")
     run.add_argument("--sweep-threads", type=int, default=0,

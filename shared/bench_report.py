@@ -61,6 +61,9 @@ def _floor(bench: Dict[str, Any]) -> List[str]:
                "**%s s**: **x%s** (target x%s)." % (_num(warm.get("compare_s")), _num(warm.get("nox_overhead_s")),
                                                      _num(warm["wall_s"]), _num(ratios.get("floor_total_s")),
                                                      _num(ratios.get("session_over_floor")), _num(ratios.get("target"), 1)))
+    if bench.get("warm_runs_s"):
+        out.append("Warm runs: %s s; the median run is the one shown, and floors are medians of as many "
+                   "measurements." % ", ".join(_num(w) for w in bench["warm_runs_s"]))
     cold, build = bench.get("cold"), bench.get("env_build")
     if cold:
         out.append("Cold run (fresh envs, warm uv cache, bytecode compiled): %s s, x%s the warm run." % (

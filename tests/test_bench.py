@@ -14,6 +14,12 @@ SIDE_KEYS = {"env", "impl", "rows", "items", "epochs", "steps", "batch_size", "i
              "n_weights", "tensorflow", "threads"}
 
 
+def test_median():
+    assert bench.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert bench.median([5.0]) == 5.0
+
+
 def test_ratio_arithmetic():
     assert bench.ratio(3.0, 2.0) == 1.5
     assert bench.ratio(None, 2.0) is None
