@@ -143,14 +143,23 @@ def test_thread_pools_are_pinned_and_recorded(twin_runs, side):
 
 def test_tf1_input_keeps_the_data_out_of_the_graph(pythons, twin_runs):
     """The input_fn feeds columns and plan at session start: the GraphDef stays small whatever the rows."""
-    code = ("import tensorflow as tf; from shared import data; from shared.plan import for_case; "
-            "from shared.registry import get_case; from legacy_tf1.pairs import plan_input_fn; "
-            "case = get_case('pairshift'); ds = data.load(%r, case); plan = for_case(case, ds.n_rows); "
-            "fn, feed = plan_input_fn(ds, plan, ['item1', 'item2'], []); g = tf.Graph(); "
-            "exec('with g.as_default(): features, label = fn()'); "
-            "s = tf.Session(graph=g); feed.after_create_session(s, None); "
-            "rows = s.run(features['item1']).shape[0]; "
-            "print('graph bytes', g.as_graph_def().ByteSize(), 'batch', rows, 'rows', ds.n_rows)" % twin_runs[0])
+    code = "\n".join([
+        "import tensorflow as tf",
+        "from shared import data",
+        "from shared.plan import for_case",
+        "from shared.registry import get_case",
+        "from legacy_tf1.pairs import plan_input_fn",
+        "case = get_case('pairshift')",
+        "ds = data.load(%r, case)" % twin_runs[0],
+        "fn, feed = plan_input_fn(ds, for_case(case, ds.n_rows), ['item1', 'item2'], [])",
+        "graph = tf.Graph()",
+        "with graph.as_default():",
+        "    features, label = fn()",
+        "session = tf.Session(graph=graph)",
+        "feed.after_create_session(session, None)",
+        "batch = session.run(features['item1']).shape[0]",
+        "print('graph bytes', graph.as_graph_def().ByteSize(), 'batch', batch, 'rows', ds.n_rows)",
+    ])
     proc = subprocess.run([pythons["tf1"], "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True)
     line = [l for l in proc.stdout.splitlines() if l.startswith("graph bytes")]

@@ -1,4 +1,5 @@
-"""Finding Python 3.7: a failing pyenv shim is skipped; nothing found gives a message with every fix."""
+"""Finding Python 3.7: a failing pyenv shim is skipped, a shim is tried after pyenv's versions folder;
+nothing found gives a message with every fix."""
 
 import stat
 
@@ -56,3 +57,25 @@ def test_nothing_found_message_names_every_fix(bare):
 def test_cli_exit_codes(bare, capsys):
     assert interpreters.main(["3.7"]) == 2
     assert "no working Python 3.7" in capsys.readouterr().err
+
+
+def test_a_pyenv_shim_is_tried_after_the_versions_folder(bare, tmp_path, monkeypatch):
+    shims = tmp_path / "nopyenv" / "shims"
+    shims.mkdir(parents=True)
+    marker = tmp_path / "shim-ran"
+    shim = _script(shims / "python3.7", 'touch "%s"; exec pyenv exec python3.7 "$@"' % marker)
+    assert interpreters.is_pyenv_shim(shim) and not interpreters.is_pyenv_shim(_script(bare / "other", "echo 3.7"))
+    monkeypatch.setenv("PATH", "%s:%s" % (shims, bare))
+    folder = tmp_path / "nopyenv" / "versions" / "3.7.16" / "bin"
+    folder.mkdir(parents=True)
+    path = _script(folder / "python3.7", "echo 3.7")
+    assert interpreters.find("3.7") == path and not marker.exists()
+    assert interpreters.candidates("3.7")[-1] == shim
+
+
+def test_a_working_shim_is_still_found_when_the_folder_has_nothing(bare, tmp_path, monkeypatch):
+    shims = tmp_path / "nopyenv" / "shims"
+    shims.mkdir(parents=True)
+    shim = _script(shims / "python3.7", "# pyenv shim\necho 3.7")
+    monkeypatch.setenv("PATH", "%s:%s" % (shims, bare))
+    assert interpreters.find("3.7") == shim
