@@ -25,6 +25,7 @@ class BatchPlan(object):
             raise ValueError("batch_size must be positive, got %d" % self.batch_size)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
+        self._orders = None  # type: Optional[np.ndarray]
 
     @property
     def batches_per_epoch(self) -> int:
@@ -35,12 +36,22 @@ class BatchPlan(object):
         return self.batch_size >= self.n_rows
 
     def order(self, epoch: int) -> np.ndarray:
-        """Row indices of ``epoch`` in training order (int64)."""
+        """Row indices of ``epoch`` in training order (int64, read-only)."""
         if not 0 <= epoch < self.epochs:
             raise IndexError("epoch %d outside 0..%d" % (epoch, self.epochs - 1))
-        if not self.shuffle:
-            return np.arange(self.n_rows, dtype=np.int64)
-        return np.random.RandomState(self.seed + epoch).permutation(self.n_rows).astype(np.int64)
+        return self.orders()[epoch]
+
+    def orders(self) -> np.ndarray:
+        """Every epoch's order as one read-only ``[epochs, n_rows]`` int64 array, drawn once per plan."""
+        if self._orders is None:
+            if self.shuffle:
+                rows = [np.random.RandomState(self.seed + e).permutation(self.n_rows) for e in range(self.epochs)]
+            else:
+                rows = [np.arange(self.n_rows)] * self.epochs
+            orders = np.stack(rows).astype(np.int64)
+            orders.setflags(write=False)
+            self._orders = orders
+        return self._orders
 
     def batches(self, epoch: int) -> Iterator[np.ndarray]:
         """Row indices of each batch of ``epoch``; the last one may be smaller."""
@@ -49,7 +60,7 @@ class BatchPlan(object):
             yield order[start:start + self.batch_size]
 
     def all_orders(self) -> List[np.ndarray]:
-        return [self.order(e) for e in range(self.epochs)]
+        return list(self.orders())
 
     def blocks(self) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """Every epoch's batches as arrays, for input pipelines that slice whole batches instead of batching rows.
@@ -59,7 +70,7 @@ class BatchPlan(object):
         smaller last batch (shape ``[epochs, n_rows % batch_size]``), or ``None`` when batches divide the rows.
         Epoch ``e`` is ``full[e, 0], ..., full[e, -1], tail[e]``: the same batches as :meth:`batches`.
         """
-        orders = np.stack(self.all_orders())
+        orders = self.orders()
         n_full = self.n_rows // self.batch_size
         cut = n_full * self.batch_size
         full = orders[:, :cut].reshape(self.epochs, n_full, self.batch_size)

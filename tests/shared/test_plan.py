@@ -52,3 +52,12 @@ def test_blocks_catch_a_reordered_batch():
     swapped = full.copy()
     swapped[1, [0, 1]] = swapped[1, [1, 0]]
     assert [b.tolist() for b in swapped[1]] != [b.tolist() for b in list(plan.batches(1))[:-1]]
+
+
+def test_orders_are_drawn_once_and_cannot_be_changed():
+    plan = BatchPlan(100, 3, 10, shuffle=True, seed=5)
+    first = plan.orders()
+    assert plan.orders() is first and first.shape == (3, 100) and first.dtype == np.int64
+    assert plan.order(1).tolist() == np.random.RandomState(6).permutation(100).tolist()
+    with pytest.raises(ValueError):
+        plan.order(0)[0] = 7

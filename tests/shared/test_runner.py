@@ -161,3 +161,15 @@ def test_epoch_timings_without_times_or_with_one_epoch():
     one.take({"W": 1.0})
     timings = Trained({"W": 1.0}, one).epoch_timings(one.times[0] - 2.0)
     assert timings["epoch_s"] is None and abs(timings["first_epoch_s"] - 2.0) < 1e-9
+
+
+def test_exit_now_exits_normally_under_a_profiler():
+    import sys
+
+    sys.setprofile(lambda *args: None)
+    try:
+        with pytest.raises(SystemExit) as err:
+            runner.exit_now(4)
+    finally:
+        sys.setprofile(None)
+    assert err.value.code == 4
