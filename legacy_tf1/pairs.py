@@ -12,7 +12,7 @@ import numpy as np
 
 from shared.cases import ftrl_kwargs
 from shared.errors import TrainingError
-from shared.models import pair_names
+from shared.models import named, pair_names
 from shared.results import Snapshots, Trained
 
 from legacy_tf1.device import current, session_config
@@ -161,7 +161,7 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
         def after_run(self, run_context, run_values) -> None:
             self.step += 1
             if self.step % plan.batches_per_epoch == 0:
-                self.snapshots.take(_named(names, run_context.session.run(self.kernel)))
+                self.snapshots.take(named(names, run_context.session.run(self.kernel)))
 
     model_dir = tempfile.mkdtemp(prefix="tfkit-estimator-")
     try:
@@ -189,8 +189,3 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
             fix="this is a bug in the input_fn; report it",
         )
     return Trained(hook.snapshots[-1], hook.snapshots, {"device": hook.device or current(), "steps": hook.step})
-
-
-def _named(names: List[str], kernel) -> Dict[str, float]:
-    values = np.asarray(kernel, dtype=np.float64).reshape(-1)
-    return dict(zip(names, values.tolist()))

@@ -4,7 +4,8 @@ import sys
 import time
 from typing import Any, Dict, Tuple
 
-from shared.bench_side import ell, named, side_main, start_values
+from shared.bench_side import ell, side_main, start_values
+from shared.models import named
 from shared.results import Snapshots
 from shared.cases import ftrl_kwargs
 

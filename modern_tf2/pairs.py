@@ -9,7 +9,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 
 from shared.cases import ftrl_kwargs
-from shared.models import pair_names
+from shared.models import named, pair_names
 from shared.results import Snapshots, Trained
 
 from modern_tf2.device import current, placed
@@ -55,7 +55,7 @@ def plan_dataset(plan, features, label):
     return batches.prefetch(1)
 
 
-def row_batches(full, tail):
+def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
     import tensorflow as tf
 
@@ -110,12 +110,6 @@ def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:
     """Names of the dense kernel's rows: Keras 3's ``StringLookup`` puts an OOV slot (``None``) before each group."""
     oov = [None] if impl == "keras3" else []
     return [name for group in pair_names(kind, items) for name in oov + group]
-
-
-def named(names: List[Optional[str]], kernel) -> Dict[str, float]:
-    """Kernel rows by coefficient name (``None`` names, e.g. an OOV slot, are dropped)."""
-    values = np.asarray(kernel, dtype=np.float64).reshape(-1)
-    return dict((n, v) for n, v in zip(names, values.tolist()) if n is not None)
 
 
 def on_device(build: Callable):

@@ -61,13 +61,6 @@ def ell(design) -> Tuple[Any, Any, Any]:
     return cols, vals, design.y.astype(np.float32)
 
 
-def named(names, values) -> Dict[str, float]:
-    """A weight vector by coefficient name, as float64."""
-    import numpy as np
-
-    return dict(zip(names, np.asarray(values, dtype=np.float64).reshape(-1).tolist()))
-
-
 def start_values(case, n: int):
     """The kit's start: W0/b0 for linear, zeros (``init``) for the pair models."""
     import numpy as np

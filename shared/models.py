@@ -5,7 +5,7 @@ Every case here is linear in its coefficients, ``y = X @ theta``, so one sparse 
 ever building a dense rows x items matrix.
 """
 
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -43,6 +43,12 @@ def pair_coefficient(prefix: str, item: str) -> str:
 
 # Weight groups of the pair models, in kernel order: one weight per item in each group.
 PAIR_GROUPS = {"pairshift": ("",), "pairlincorr": ("c", "d")}
+
+
+def named(names: Sequence[Optional[str]], values) -> Dict[str, float]:
+    """A weight vector by coefficient name, as float64 (``None`` names, e.g. Keras 3's OOV slot, are dropped)."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return dict((n, v) for n, v in zip(names, flat.tolist()) if n is not None)
 
 
 def pair_names(kind: str, items: List[str]) -> List[List[str]]:

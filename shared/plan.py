@@ -5,7 +5,7 @@ bytes on both sides. Its hash goes into every result.
 """
 
 import hashlib
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -58,9 +58,6 @@ class BatchPlan(object):
         order = self.order(epoch)
         for start in range(0, self.n_rows, self.batch_size):
             yield order[start:start + self.batch_size]
-
-    def all_orders(self) -> List[np.ndarray]:
-        return list(self.orders())
 
     def blocks(self) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """Every epoch's batches as arrays, for input pipelines that slice whole batches instead of batching rows.
