@@ -7,10 +7,12 @@ venv has no stamp. In each case the next run syncs (and compiles bytecode) again
 """
 
 import glob
-import hashlib
 import json
 import os
 from typing import Dict, Optional
+
+from shared.atomic import write_json
+from shared.fingerprint import lock_sha256
 
 STAMP = "tfkit-synced.json"
 VERSION = 1  # bump when the sync command changes what it installs or compiles
@@ -23,14 +25,9 @@ def _site_packages(venv: str) -> Dict[str, int]:
     return dict((os.path.relpath(p, venv), os.stat(p).st_mtime_ns) for p in sorted(found))
 
 
-def _file_sha256(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
-
-
 def state(lock: str, venv: str) -> Dict[str, object]:
     """What the stamp records: format version, lock name and hash, site-packages times."""
-    return {"version": VERSION, "lock": os.path.basename(lock), "lock_sha256": _file_sha256(lock),
+    return {"version": VERSION, "lock": os.path.basename(lock), "lock_sha256": lock_sha256(lock),
             "site_packages": _site_packages(venv)}
 
 
@@ -51,8 +48,4 @@ def is_synced(lock: str, venv: str) -> bool:
 
 def mark(lock: str, venv: str) -> None:
     """Stamp ``venv`` as synced from ``lock`` (written atomically)."""
-    path = os.path.join(venv, STAMP)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as handle:
-        json.dump(state(lock, venv), handle, sort_keys=True)
-    os.replace(tmp, path)
+    write_json(os.path.join(venv, STAMP), state(lock, venv))
