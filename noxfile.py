@@ -22,7 +22,7 @@ def host(*args: str) -> subprocess.CompletedProcess:
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
 
-FIND_PY37 = host("shared.interpreters", "3.7")  # TF 1.15.5: CPython <= 3.7 only
+FIND_PY37 = host("shared.envtools.interpreters", "3.7")  # TF 1.15.5: CPython <= 3.7 only
 PY37 = FIND_PY37.stdout.strip() or None
 
 
@@ -41,14 +41,14 @@ def built_envs() -> dict:
 def install(session: nox.Session, env: str) -> str:
     """Sync the venv to the hash-locked envs/<env>.txt (refused when stale against its .in), bytecode compiled.
 
-    Skipped while the venv is unchanged since its last sync from that same lock (shared/venv_stamp.py).
+    Skipped while the venv is unchanged since its last sync from that same lock (shared/envtools/venv_stamp.py).
     """
     venv = session.virtualenv.location
-    state, lock = session.run("python", "-m", "shared.locks", "check", env, "--venv", venv, silent=True).split()[-2:]
+    state, lock = session.run("python", "-m", "shared.envtools.locks", "check", env, "--venv", venv, silent=True).split()[-2:]
     if state != "synced":
         python = os.path.join(session.virtualenv.bin, "python")
         session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", python, lock)
-        session.run_install("python", "-m", "shared.locks", "mark", env, "--venv", venv, silent=True)
+        session.run_install("python", "-m", "shared.envtools.locks", "mark", env, "--venv", venv, silent=True)
     return lock
 
 
@@ -83,7 +83,7 @@ def compare(session: nox.Session) -> None:
 def baseline(session: nox.Session) -> None:
     """Record the TF1 results (results/runs/tf1) as the golden baselines/ (-- --force replaces them)."""
     install(session, "report")
-    session.run("python", "-m", "shared.baseline", "record", *session.posargs)
+    session.run("python", "-m", "shared.baselines", "record", *session.posargs)
 
 
 @nox.session(python=PY311)
@@ -96,10 +96,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PY37 or False, name="tests-py37")
 def tests_py37(session: nox.Session) -> None:
-    """Run the shared/ tests on Python 3.7 with the TF 1.15 env's numpy and pandas."""
+    """Run the shared.core tests on Python 3.7 with the TF 1.15 env's numpy and pandas."""
     need_py37(session)
     install(session, "tests-py37")
-    session.run("python", "-m", "pytest", "tests/shared")
+    session.run("python", "-m", "pytest", "tests/core")
 
 
 @nox.session(python=False)
@@ -145,4 +145,4 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-locked envs/*.txt from envs/*.in with uv (then commit both)."""
-    session.run(sys.executable, "-m", "shared.locks", "compile", *session.posargs, external=True)
+    session.run(sys.executable, "-m", "shared.envtools.locks", "compile", *session.posargs, external=True)

@@ -37,7 +37,8 @@ RUN --mount=type=secret,id=cacert \
     && python -c "import tensorflow as tf; assert tf.__version__ == '1.15.5', tf.__version__"
 
 COPY envs/ /kit/envs/
-COPY shared/ /kit/shared/
+COPY shared/__init__.py /kit/shared/__init__.py
+COPY shared/core/ /kit/shared/core/
 COPY legacy_tf1/ /kit/legacy_tf1/
 
 ENTRYPOINT ["python", "-m", "legacy_tf1", "--env", "tf1-cpu", "--device", "cpu", "--lock", "/kit/envs/tf1.txt"]

@@ -38,7 +38,8 @@ RUN --mount=type=secret,id=cacert \
     && python -c "import tensorflow as tf; assert tf.__version__ == '2.21.0', tf.__version__"
 
 COPY envs/ /kit/envs/
-COPY shared/ /kit/shared/
+COPY shared/__init__.py /kit/shared/__init__.py
+COPY shared/core/ /kit/shared/core/
 COPY modern_tf2/ /kit/modern_tf2/
 
 ENTRYPOINT ["python", "-m", "modern_tf2", "--env", "tf2-cpu", "--device", "cpu", "--lock", "/kit/envs/tf2.txt"]

@@ -48,7 +48,8 @@ assert v('nvidia-cudnn-cu12').startswith('${TFKIT_CUDNN}.'), v('nvidia-cudnn-cu1
 assert v('nvidia-cuda-runtime-cu12').startswith('${TFKIT_CUDA}.'), v('nvidia-cuda-runtime-cu12')"
 
 COPY envs/ /kit/envs/
-COPY shared/ /kit/shared/
+COPY shared/__init__.py /kit/shared/__init__.py
+COPY shared/core/ /kit/shared/core/
 COPY modern_tf2/ /kit/modern_tf2/
 
 ENTRYPOINT ["python", "-m", "modern_tf2", "--env", "tf2-cuda", "--device", "cuda", "--lock", "/kit/envs/tf2-cuda.txt"]

@@ -3,7 +3,7 @@
 import sys
 
 from legacy_tf1.device import setup
-from shared.runner import exit_now, run_side
+from shared.core.runner import exit_now, run_side
 
 if __name__ == "__main__":
     exit_now(run_side(sys.argv[1:], "tf1", "legacy_tf1", setup))

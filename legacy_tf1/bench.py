@@ -4,9 +4,9 @@ import sys
 import time
 from typing import Any, Dict, Tuple
 
-from shared.bench_side import ell, side_main, start_values
-from shared.models import named
-from shared.results import Snapshots
+from shared.core.bench_side import ell, side_main, start_values
+from shared.core.models import named
+from shared.core.results import Snapshots
 
 from legacy_tf1.device import current, session_config, setup
 

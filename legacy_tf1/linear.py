@@ -1,6 +1,6 @@
 """The seed's TF1 linear regression: placeholders, ``tf.Session``, ``GradientDescentOptimizer``."""
 
-from shared.results import Snapshots, Trained
+from shared.core.results import Snapshots, Trained
 
 from legacy_tf1.device import current, session_config
 

@@ -1,6 +1,6 @@
 """TF1 PairLinCorr: the PairShift Estimator with a slope correction per item around a fixed centre ``u0``."""
 
-from shared.results import Trained
+from shared.core.results import Trained
 
 from legacy_tf1 import pairs
 

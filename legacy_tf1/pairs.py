@@ -10,10 +10,10 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from shared.cases import ftrl_kwargs
-from shared.errors import TrainingError
-from shared.models import named, pair_names
-from shared.results import Snapshots, Trained
+from shared.core.cases import ftrl_kwargs
+from shared.core.errors import TrainingError
+from shared.core.models import named, pair_names
+from shared.core.results import Snapshots, Trained
 
 from legacy_tf1.device import current, session_config
 

@@ -1,6 +1,6 @@
 """The seed's TF1 PairShift: ``tf.estimator`` + feature columns + ``tf.contrib.estimator.regression_head`` + FTRL."""
 
-from shared.results import Trained
+from shared.core.results import Trained
 
 from legacy_tf1 import pairs
 

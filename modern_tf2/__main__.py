@@ -3,7 +3,7 @@
 import sys
 
 from modern_tf2.device import setup
-from shared.runner import exit_now, run_side
+from shared.core.runner import exit_now, run_side
 
 if __name__ == "__main__":
     exit_now(run_side(sys.argv[1:], "tf2", "modern_tf2", setup))

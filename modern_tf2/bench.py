@@ -4,10 +4,10 @@ import sys
 import time
 from typing import Any, Dict, Tuple
 
-from shared.bench_side import ell, side_main, start_values
-from shared.models import named
-from shared.results import Snapshots
-from shared.cases import ftrl_kwargs
+from shared.core.bench_side import ell, side_main, start_values
+from shared.core.models import named
+from shared.core.results import Snapshots
+from shared.core.cases import ftrl_kwargs
 
 from modern_tf2.device import current, setup
 

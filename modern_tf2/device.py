@@ -4,7 +4,7 @@ import os
 import time
 from typing import Any, Dict
 
-from shared.errors import DeviceError, EnvError
+from shared.core.errors import DeviceError, EnvError
 
 _STATE = {"device": "/device:CPU:0"}
 

@@ -1,6 +1,6 @@
 """The seed's TF2 linear regression: eager GradientTape, the same step as a tf.function, and Keras."""
 
-from shared.results import Snapshots, Trained
+from shared.core.results import Snapshots, Trained
 
 from modern_tf2.device import current, placed
 

@@ -1,6 +1,6 @@
 """TF2 PairLinCorr: offsets and slope corrections per item in Keras 2 (feature columns) and Keras 3."""
 
-from shared.results import Trained
+from shared.core.results import Trained
 
 from modern_tf2 import pairs
 

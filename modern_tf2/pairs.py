@@ -8,9 +8,9 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
-from shared.cases import ftrl_kwargs
-from shared.models import named, pair_names
-from shared.results import Snapshots, Trained
+from shared.core.cases import ftrl_kwargs
+from shared.core.models import named, pair_names
+from shared.core.results import Snapshots, Trained
 
 from modern_tf2.device import current, placed
 

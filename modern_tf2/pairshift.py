@@ -1,6 +1,6 @@
 """TF2 PairShift: the seed's subclassed Keras model (Keras 2, feature columns) and its Keras 3 form."""
 
-from shared.results import Trained
+from shared.core.results import Trained
 
 from modern_tf2 import pairs
 

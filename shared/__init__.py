@@ -1,3 +1,5 @@
-"""Version-neutral core of the TF1 -> TF2 reproduction kit (Python 3.7 and 3.11, numpy + pandas)."""
+"""The kit's own package, in sub-packages that say where their code runs.
 
-SCHEMA_VERSION = 1
+``shared.core`` is imported inside the TensorFlow envs (Python 3.7 and 3.11, numpy + pandas only);
+``compare``, ``baselines``, ``report``, ``bench``, ``containers`` and ``envtools`` run on the host only.
+"""

@@ -5,9 +5,9 @@ import os
 import sys
 from typing import List, Optional
 
-from shared.errors import KitError
-from shared.registry import all_cases, select
-from shared.results import results_root
+from shared.core.errors import KitError
+from shared.core.registry import all_cases, select
+from shared.core.results import results_root
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "prepare":
-            from shared import data
+            from shared.core import data
 
             root = results_root(args.results)
             if args.pairs_csv:
@@ -59,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _import(root: str, args: argparse.Namespace) -> int:
-    from shared import userdata
+    from shared.core import userdata
 
     if not args.cases or len(args.cases) != 1:
         print("error: --pairs-csv needs exactly one case: --cases pairshift (or pairlincorr)", file=sys.stderr)

@@ -4,8 +4,9 @@ import copy
 
 import pytest
 
-from shared import SCHEMA_VERSION, compare, data, results
-from shared.registry import get_case
+from shared import compare
+from shared.core import SCHEMA_VERSION, data, results
+from shared.core.registry import get_case
 
 
 @pytest.fixture
@@ -13,7 +14,7 @@ def root(tmp_path, monkeypatch):
     """A results folder with every registered dataset generated (and no golden baseline in play)."""
     monkeypatch.setenv("TFKIT_BASELINE", str(tmp_path / "no-baselines"))
     path = str(tmp_path / "results")
-    from shared.registry import all_cases
+    from shared.core.registry import all_cases
 
     data.ensure(path, all_cases(), log=lambda *_: None)
     return path

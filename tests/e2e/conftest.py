@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from shared.registry import PACKAGES
+from shared.core.registry import PACKAGES
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -7,8 +7,9 @@ import subprocess
 
 import pytest
 
-from shared import compare, data, results
-from shared.registry import PACKAGES, all_cases, get_case
+from shared import compare
+from shared.core import data, results
+from shared.core.registry import PACKAGES, all_cases, get_case
 
 from tests.e2e.conftest import REPO, kit
 
@@ -146,8 +147,8 @@ def test_tf1_input_keeps_the_data_out_of_the_graph(pythons, twin_runs):
     code = "\n".join([
         "import tensorflow as tf",
         "from shared import data",
-        "from shared.plan import for_case",
-        "from shared.registry import get_case",
+        "from shared.core.plan import for_case",
+        "from shared.core.registry import get_case",
         "from legacy_tf1.pairs import plan_input_fn",
         "case = get_case('pairshift')",
         "ds = data.load(%r, case)" % twin_runs[0],

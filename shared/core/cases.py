@@ -1,0 +1,90 @@
+"""The registered cases: each declared once, with data, hyperparameters, implementations and tolerances."""
+
+from shared.core.registry import Case, DatasetSpec, Tolerance, register
+
+# Every FTRL setting explicit on both sides (TF1 FtrlOptimizer defaults differ from Keras' in places).
+FTRL = {
+    "optimizer": "ftrl",
+    "learning_rate": 0.2,
+    "learning_rate_power": -0.5,
+    "initial_accumulator_value": 0.1,
+    "l1_regularization_strength": 0.0,
+    "l2_regularization_strength": 0.0,
+    "l2_shrinkage_regularization_strength": 0.0,
+    "beta": 0.0,
+    "loss_reduction": "mean",  # the contrib regression head and Keras' mse both average over the batch
+}
+
+
+
+def ftrl_kwargs(hp):
+    """The FTRL settings of ``hp`` under TF1's ``FtrlOptimizer`` argument names (Keras adds ``beta``)."""
+    names = ("learning_rate", "learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength")
+    return dict((name, hp[name]) for name in names)
+
+
+PAIR_TRAINING = dict(FTRL, epochs=40, batch_size=1000, shuffle=True, plan_seed=0, init=0.0)
+PAIR_STRICT = Tolerance(1e-5, "same batches, same zero start, same FTRL settings; float32 sum order only")
+U0 = 50.0  # the fixed centre of pairlincorr's slope corrections, in the data and in the model
+
+PAIR_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}
+
+register(
+    Case(
+        name="linear",
+        description="1-D regression y = W*x + b from the seed: W0=5, b0=0, SGD lr 0.1, 100 full-batch epochs",
+        dataset=DatasetSpec("linear", "linear", {"n": 1000, "W": 3.0, "b": 2.0, "noise": 1.0, "seed": 2019}),
+        hyperparameters={
+            "W0": 5.0,
+            "b0": 0.0,
+            "optimizer": "sgd",
+            "learning_rate": 0.1,
+            "epochs": 100,
+            "batch_size": None,
+            "shuffle": False,
+            "plan_seed": 0,
+        },
+        impls={"tf1": ["session"], "tf2": ["eager", "function", "keras2", "keras3"]},
+        reference="tf1/session",
+        tolerances={
+            "strict": Tolerance(1e-5, "same float32 full-batch steps from the same start; only reduction order may differ"),
+            "oracle": Tolerance(1e-5, "GD contracts the error ~0.8x per epoch, so 100 epochs leave float32 rounding: 5e-7 measured"),
+        },
+    )
+)
+
+register(
+    Case(
+        name="pairshift",
+        description="y = w[item1] - w[item2]: Estimator + feature columns + contrib regression head + FTRL vs Keras",
+        dataset=DatasetSpec("pairshift", "pairshift", {
+            "n_items": 100, "n_pairs": 20000, "value_scale": 1.0, "noise": 0.1, "seed": 2019}),
+        hyperparameters=PAIR_TRAINING,
+        impls=PAIR_IMPLS,
+        reference="tf1/estimator",
+        tolerances={
+            "strict": PAIR_STRICT,
+            "oracle": Tolerance(2e-3, "batch-1000 FTRL settles in a minibatch noise floor: 8e-4 to 1e-3 from epoch 35 on"),
+        },
+        gauge=("",),
+    )
+)
+
+register(
+    Case(
+        name="pairlincorr",
+        description="pairs with an offset c and slope correction d per item around u0: value = u + c + d (u - u0)",
+        dataset=DatasetSpec("pairlincorr", "pairlincorr", {
+            "n_items": 100, "n_pairs": 20000, "offset_scale": 1.0, "slope_scale": 0.05, "u0": U0,
+            "u_halfwidth": 10.0, "noise": 0.1, "seed": 2019}),
+        hyperparameters=dict(PAIR_TRAINING, u0=U0),
+        impls=PAIR_IMPLS,
+        reference="tf1/estimator",
+        tolerances={
+            "strict": PAIR_STRICT,
+            "oracle": Tolerance(1e-2, "batch-1000 FTRL settles in a minibatch noise floor: 4e-3 to 6e-3 (slopes d) from epoch 30"),
+        },
+        gauge=("c[",),
+    )
+)

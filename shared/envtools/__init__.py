@@ -1,0 +1,1 @@
+"""Env tooling the noxfile calls: interpreter discovery, locks, venv stamps (stdlib only)."""

@@ -1,0 +1,14 @@
+"""A stand-in side for runner tests: no TensorFlow, behaviour chosen per implementation name."""
+
+import os
+
+
+def setup(device, threads=0):
+    """Pretend to import TensorFlow; ``FAKESIDE_DEVICE_ERROR`` makes the device check fail."""
+    from shared.core.errors import DeviceError
+
+    if device == "cuda":
+        raise DeviceError("CUDA was asked for but TensorFlow fake sees no GPU", expected="a visible GPU",
+                          found="GPUs: none", fix="use --device cpu")
+    return {"tensorflow": "0.0-fake", "keras": None, "device": "/device:CPU:0", "import_s": 0.0,
+            "pid": os.getpid(), "threads": {"inter_op": threads, "intra_op": threads}}
