@@ -4,7 +4,9 @@ import os
 import time
 from typing import Any, Dict
 
+from shared.core._compat import dist_version
 from shared.core.errors import DeviceError, EnvError
+from shared.core.quiet import held_back
 
 _STATE = {"device": "/device:CPU:0", "threads": 0}
 
@@ -22,7 +24,15 @@ def session_config():
                           inter_op_parallelism_threads=_STATE["threads"], intra_op_parallelism_threads=_STATE["threads"])
 
 
-def setup(device: str, threads: int = 0) -> Dict[str, Any]:
+def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]:
+    """Import TensorFlow and check ``device`` with its start-up log held back (shown on failure, or with ``tf_log``)."""
+    if tf_log:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    with held_back(show=tf_log):
+        return _setup(device, threads)
+
+
+def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
     """Import TensorFlow, check it is 1.x and that ``device`` is really there; ``threads`` sizes every session's pools."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if device == "cpu":
@@ -46,7 +56,6 @@ def setup(device: str, threads: int = 0) -> Dict[str, Any]:
             found="tensorflow %s" % tf.__version__,
             fix="run it in the tf1 environment: nox -s tf1",
         )
-    import tensorflow_estimator
     from tensorflow.python.client import device_lib
     from tensorflow.python.platform import build_info
 
@@ -65,7 +74,7 @@ def setup(device: str, threads: int = 0) -> Dict[str, Any]:
     _STATE["threads"] = int(threads)
     return {
         "tensorflow": tf.__version__,
-        "tensorflow_estimator": tensorflow_estimator.__version__ if hasattr(tensorflow_estimator, "__version__") else None,
+        "tensorflow_estimator": dist_version("tensorflow-estimator"),
         "keras": tf.keras.__version__,
         "device": _STATE["device"],
         "device_requested": device,

@@ -7,13 +7,13 @@ from legacy_tf1.device import current, session_config
 IMPLS = ("session",)
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train ``y = W x + b`` from W0, b0 with plain gradient descent, feeding the plan's batches."""
     import tensorflow as tf
 
-    hp = case.hyperparameters
-    x = dataset.floats("x")
-    y = dataset.floats("y")
+    hp, plan = job.hp, job.plan
+    x = job.dataset.floats("x")
+    y = job.dataset.floats("y")
     graph = tf.Graph()
     with graph.as_default(), tf.device(current()):
         X = tf.placeholder(tf.float32, shape=[None], name="X")
@@ -25,11 +25,14 @@ def run(impl: str, case, dataset, plan) -> Trained:
         train = tf.train.GradientDescentOptimizer(float(hp["learning_rate"])).minimize(loss)
         init = tf.global_variables_initializer()
     snapshots = Snapshots()
+    steps = 0
     with tf.Session(graph=graph, config=session_config()) as sess:
         sess.run(init)
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 sess.run(train, feed_dict={X: x[rows], Y: y[rows]})
+                steps += 1
             w_val, b_val = sess.run([W, b])
             snapshots.take({"W": float(w_val), "b": float(b_val)})
-    return Trained(snapshots[-1], snapshots, {"device": W.device or current()})
+    return Trained(snapshots[-1], snapshots, {"device": W.device or current()}, steps=steps,
+                   start={"W": float(hp["W0"]), "b": float(hp["b0"])})

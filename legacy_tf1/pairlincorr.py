@@ -20,6 +20,6 @@ def model_fn(features, labels, mode, params):
     return pairs.estimator_spec(features, labels, mode, params, tf.concat([offsets, slopes], axis=1))
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train the Estimator on the plan's batches; ``c[item]`` and ``d[item]`` come back by name."""
-    return pairs.train_pair_model(model_fn, case, dataset, plan, ["u1", "u2"])
+    return pairs.train_pair_model(model_fn, job.case, job.dataset, job.plan, ["u1", "u2"])

@@ -188,4 +188,5 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
             found="%d" % hook.step,
             fix="this is a bug in the input_fn; report it",
         )
-    return Trained(hook.snapshots[-1], hook.snapshots, {"device": hook.device or current(), "steps": hook.step})
+    return Trained(hook.snapshots[-1], hook.snapshots, {"device": hook.device or current(), "steps": hook.step},
+                   steps=hook.step, start=dict((n, 0.0) for n in names))

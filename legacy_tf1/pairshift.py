@@ -15,6 +15,6 @@ def model_fn(features, labels, mode, params):
     return pairs.estimator_spec(features, labels, mode, params, tf.subtract(hot1, hot2))
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train the Estimator on the plan's batches; weights come back by item name."""
-    return pairs.train_pair_model(model_fn, case, dataset, plan, [])
+    return pairs.train_pair_model(model_fn, job.case, job.dataset, job.plan, [])

@@ -4,7 +4,9 @@ import os
 import time
 from typing import Any, Dict
 
+from shared.core._compat import dist_version
 from shared.core.errors import DeviceError, EnvError
+from shared.core.quiet import held_back
 
 _STATE = {"device": "/device:CPU:0"}
 
@@ -14,16 +16,15 @@ def current() -> str:
     return _STATE["device"]
 
 
-def _version(dist: str):
-    try:
-        from importlib.metadata import version
+def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]:
+    """Import TensorFlow and check ``device`` with its start-up log held back (shown on failure, or with ``tf_log``)."""
+    if tf_log:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    with held_back(show=tf_log):
+        return _setup(device, threads)
 
-        return version(dist)
-    except Exception:  # noqa: BLE001 - absent package: recorded as None
-        return None
 
-
-def setup(device: str, threads: int = 0) -> Dict[str, Any]:
+def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
     """Import TensorFlow, check it is 2.x, turn on determinism, TF32 off, size its thread pools, check ``device``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -68,8 +69,8 @@ def setup(device: str, threads: int = 0) -> Dict[str, Any]:
         _STATE["device"] = "/device:GPU:0"
     return {
         "tensorflow": tf.__version__,
-        "keras": _version("keras"),
-        "tf_keras": _version("tf-keras"),
+        "keras": dist_version("keras"),
+        "tf_keras": dist_version("tf-keras"),
         "device": _STATE["device"],
         "device_requested": device,
         "gpus": [g.name for g in gpus],

@@ -51,14 +51,16 @@ def _custom(impl: str, hp, x, y, plan) -> Trained:
             spec = [tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32)]
             step = tf.function(traced, input_signature=spec)
         snapshots = Snapshots()
+        steps = 0
         for epoch in range(plan.epochs):
             for rows in plan.batches(epoch):
                 step(tf.constant(x[rows]), tf.constant(y[rows]))
+                steps += 1
             snapshots.take({"W": float(model.W.numpy()), "b": float(model.b.numpy())})
     extra = {"device": placed(model.W)}
     if impl == "function":
         extra["traces"] = traces[0]
-    return Trained(snapshots[-1], snapshots, extra)
+    return Trained(snapshots[-1], snapshots, extra, steps=steps, start={"W": float(hp["W0"]), "b": float(hp["b0"])})
 
 
 def _keras(impl: str, hp, x, y, plan) -> Trained:
@@ -82,13 +84,14 @@ def _keras(impl: str, hp, x, y, plan) -> Trained:
 
         data = plan_dataset(plan, x.reshape(-1, 1), y.reshape(-1, 1))
         snapshots = fit_plan(keras, model, plan, data, read)
-    return Trained(snapshots[-1], snapshots, {"device": placed(dense.kernel), "keras": keras.__version__})
+    return Trained(snapshots[-1], snapshots, {"device": placed(dense.kernel), "keras": keras.__version__},
+                   steps=int(model.optimizer.iterations.numpy()), start={"W": float(hp["W0"]), "b": float(hp["b0"])})
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train ``y = W x + b`` from W0, b0 with plain gradient descent in the style ``impl``."""
-    x = dataset.floats("x")
-    y = dataset.floats("y")
-    if impl in ("eager", "function"):
-        return _custom(impl, case.hyperparameters, x, y, plan)
-    return _keras(impl, case.hyperparameters, x, y, plan)
+    x = job.dataset.floats("x")
+    y = job.dataset.floats("y")
+    if job.impl in ("eager", "function"):
+        return _custom(job.impl, job.hp, x, y, job.plan)
+    return _keras(job.impl, job.hp, x, y, job.plan)

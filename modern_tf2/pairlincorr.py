@@ -43,8 +43,8 @@ def build_model(keras, impl: str, items, u0: float):
     return PairLinCorrModel()
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; ``c[item]`` and ``d[item]`` by name."""
-    u0 = float(case.hyperparameters["u0"])
-    return pairs.train_pair_model(impl, case, dataset, plan, lambda keras, items: build_model(keras, impl, items, u0),
+    impl, u0 = job.impl, float(job.hp["u0"])
+    return pairs.train_pair_model(impl, job.case, job.dataset, job.plan, lambda keras, items: build_model(keras, impl, items, u0),
                                   ["u1", "u2"])

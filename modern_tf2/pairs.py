@@ -82,7 +82,8 @@ def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> 
     return snapshots
 
 
-def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callable[[], Dict[str, float]]) -> Trained:
+def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callable[[], Dict[str, float]],
+                start: Dict[str, float]) -> Trained:
     """Compile with explicit FTRL and MSE (mean over the batch, like the contrib head), fit the plan.
 
     ``steps_per_execution`` runs a whole epoch's steps in one call of the compiled train function: the
@@ -93,7 +94,8 @@ def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callab
     model.compile(optimizer=ftrl(keras, hp, fused=impl.endswith("_fused")), loss=loss, run_eagerly=False,
                   steps_per_execution=plan.batches_per_epoch)
     snapshots = fit_plan(keras, model, plan, data, read)
-    return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__})
+    return Trained(snapshots[-1], snapshots, {"device": placed(model.dense.kernel), "keras": keras.__version__},
+                   steps=int(model.optimizer.iterations.numpy()), start=start)
 
 
 def train_pair_model(impl: str, case, dataset, plan, build: Callable, float_columns: List[str]) -> Trained:
@@ -103,7 +105,9 @@ def train_pair_model(impl: str, case, dataset, plan, build: Callable, float_colu
     names = kernel_names(impl, dataset.generator, items)
     model = on_device(lambda: build(keras, items))
     data = plan_dataset(plan, pair_features(dataset, ["item1", "item2"], float_columns), dataset.floats("dif").reshape(-1, 1))
-    return train_keras(impl, model, case.hyperparameters, data, plan, lambda: named(names, model.dense.kernel.numpy()))
+    zeros = dict((n, 0.0) for n in names if n is not None)  # the layers' kernel_initializer
+    return train_keras(impl, model, case.hyperparameters, data, plan, lambda: named(names, model.dense.kernel.numpy()),
+                       zeros)
 
 
 def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:

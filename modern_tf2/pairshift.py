@@ -41,9 +41,10 @@ def keras3_model(keras, items):
     return PairModel()
 
 
-def run(impl: str, case, dataset, plan) -> Trained:
+def run(job) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; weights come back by item name."""
     def build(keras, items):
         return keras3_model(keras, items) if impl == "keras3" else keras2_model(keras, pairs.item_columns(items))
 
-    return pairs.train_pair_model(impl, case, dataset, plan, build, [])
+    impl = job.impl
+    return pairs.train_pair_model(impl, job.case, job.dataset, job.plan, build, [])

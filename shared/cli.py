@@ -6,7 +6,7 @@ import sys
 from typing import List, Optional
 
 from shared.core.errors import KitError
-from shared.core.registry import all_cases, select
+from shared.core.registry import all_cases, select, use_folders
 from shared.core.results import results_root
 
 
@@ -15,6 +15,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     prep = sub.add_parser("prepare", help="generate the shared data once and write its SHA-256 manifest")
     comp = sub.add_parser("compare", help="compare every run, write summary.json and the report")
+    cases = sub.add_parser("cases", help="list the registered cases")
+    for q in (prep, comp, cases):
+        q.add_argument("--cases-from", action="append", default=[], metavar="DIR",
+                       help="also load the cases declared in DIR/cases.py (repeatable; or $TFKIT_CASES)")
     for q in (prep, comp):
         q.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
         q.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
@@ -24,10 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
     comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
     comp.add_argument("--threads", default=None, help=argparse.SUPPRESS)
+    comp.add_argument("--tf-log", action="store_true", help=argparse.SUPPRESS)
     comp.add_argument("--stand-in-baseline", action="store_true",
                       default=os.environ.get("TFKIT_STAND_IN_BASELINE") == "1",
                       help="runner without TF 1.15: let the committed baseline stand in for missing TF1 runs")
-    sub.add_parser("cases", help="list the registered cases")
     return p
 
 
@@ -35,6 +39,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Run one host command; numpy and pandas are imported only by the commands that need them."""
     args = _parser().parse_args(argv)
     try:
+        if args.command:
+            use_folders(args.cases_from)
         if args.command == "prepare":
             from shared.core import data
 
@@ -49,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _compare(results_root(args.results), args.cases, not args.no_report, args.stand_in_baseline)
         if args.command == "cases":
             for case in all_cases():
-                print("%-12s %s" % (case.name, case.description))
+                print("%-16s %s%s" % (case.name, case.description, "  [%s]" % case.folder if case.folder else ""))
             return 0
     except KitError as exc:
         print("error: %s" % exc, file=sys.stderr)

@@ -7,12 +7,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from shared.core import data
 from shared.baselines.against import compare_runs
-from shared.baselines.fit import made_with, reference_impl, refusal
+from shared.baselines.fit import made_with, other_data, reference_impl, refusal
+from shared.compare.record import Comparison, Kind
 from shared.baselines import record as recording
 from shared.baselines.store import (ENV_VAR, SIDE, BaselineError, baseline_id, baseline_path, baseline_root,
                                    load_case, shown)
 from shared.core.errors import KitError
-from shared.core.registry import Case
+from shared.core.case import Case
 from shared.core.results import results_root
 
 __all__ = ["SIDE", "CaseBaseline", "compare_case", "covers", "for_case", "main", "stand_in", "summary_info"]
@@ -24,11 +25,17 @@ class CaseBaseline(object):
     def __init__(self, case: Case, data_sha: Optional[str], base: Optional[str] = None) -> None:
         self.case = case
         self.data_sha = data_sha
-        self.base = baseline_root(base)
+        self.base = baseline_root(base, case)
         self.refs = load_case(case, self.base)
         self.refused = {}  # type: Dict[str, str]
+        self.elsewhere = {}  # type: Dict[str, str]
         self.usable = {}  # type: Dict[str, Dict[str, Any]]
         for impl, ref in sorted(self.refs.items()):
+            if not isinstance(ref, BaselineError):
+                other = other_data(case, ref, data_sha)
+                if other:
+                    self.elsewhere[impl] = other
+                    continue
             why = str(ref) if isinstance(ref, BaselineError) else refusal(case, ref, data_sha)
             if why:
                 self.refused[impl] = why
@@ -40,27 +47,18 @@ class CaseBaseline(object):
         wanted = impl or reference_impl(self.case, list(self.refs))
         return wanted in self.usable
 
-    def stand_in(self, rid: str) -> Dict[str, Any]:
+    def stand_in(self, rid: str) -> Comparison:
         """A passing note for a missing fresh TF1 run ``rid`` that a usable baseline covers (see ``covers``)."""
         impl = rid.rsplit("/", 1)[-1]
         ref = self.usable.get(impl)
-        return {
-            "case": self.case.name,
-            "left": rid,
-            "right": baseline_id(self.case.name, impl),
-            "kind": "baseline-stands-in",
-            "max_abs_diff": None,
-            "rms_diff": None,
-            "tolerance": None,
-            "passed": True,
-            "worst": [],
-            "reference_source": "baseline",
-            "message": "%s: no fresh TF 1.15 result here; the committed baseline %s (%s) stands in as the reference "
-                       "(see the kind 'baseline' comparisons)" % (
-                           rid, shown(baseline_path(self.base, self.case.name, impl)), made_with(ref) if ref else "?"),
-        }
+        return Comparison(
+            self.case.name, rid, baseline_id(self.case.name, impl), Kind.BASELINE_STANDS_IN,
+            "%s: no fresh TF 1.15 result here; the committed baseline %s (%s) stands in as the reference "
+            "(see the kind 'baseline' comparisons)" % (
+                rid, shown(baseline_path(self.base, self.case.name, impl)), made_with(ref) if ref else "?"),
+            True, reference_source="baseline")
 
-    def compare(self, runs: Mapping[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def compare(self, runs: Mapping[str, Dict[str, Any]]) -> List[Comparison]:
         """Every finished run of the case against its baseline (kind ``baseline``)."""
         return compare_runs(self, runs)
 
@@ -68,6 +66,9 @@ class CaseBaseline(object):
         """What the summary says about the case's baseline: ``{"baseline": "none" | "used" | "refused", ...}``."""
         if not self.refs:
             return {"baseline": "none", "baseline_dir": shown(os.path.join(self.base, SIDE, self.case.name))}
+        if not self.usable and not self.refused:
+            return {"baseline": "none for this data", "baseline_dir": shown(os.path.join(self.base, SIDE, self.case.name)),
+                    "baseline_other_data": dict(self.elsewhere)}
         return {
             "baseline": "refused" if self.refused else "used",
             "baseline_files": [shown(baseline_path(self.base, self.case.name, impl)) for impl in sorted(self.refs)],
@@ -110,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--baseline", default=None, help="baseline folder (default: $%s or <repo>/baselines)" % ENV_VAR)
     rec.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
     rec.add_argument("--force", action="store_true", help="overwrite a baseline that differs (regenerating is explicit)")
+    rec.add_argument("--cases-from", action="append", default=[], metavar="DIR",
+                     help="record the cases declared in DIR/cases.py, into DIR/baselines unless --baseline says otherwise")
+    rec.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
+    rec.add_argument("--threads", default=None, help=argparse.SUPPRESS)
     return p
 
 
@@ -119,7 +124,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _parser().print_help()
         return 2
     try:
-        recording.record(results_root(args.results), args.baseline, args.cases, args.force)
+        recording.record(results_root(args.results), args.baseline, args.cases, args.force,
+                         cases_from=args.cases_from)
     except KitError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

@@ -3,17 +3,26 @@
 from typing import Any, Mapping, Optional, Sequence
 
 from shared.baselines.store import SIDE
-from shared.core.registry import Case
+from shared.core.case import Case
+
+
+def other_data(case: Case, ref: Mapping[str, Any], data_sha: Optional[str]) -> Optional[str]:
+    """Why baseline ``ref`` says nothing about results on ``data_sha``: it was recorded from other data.
+
+    Baselines are keyed by case, data checksum and spec: a baseline of other data is no baseline for
+    this data (reported, not a failure), while the same data under another spec is refused.
+    """
+    if data_sha is None:
+        return "the results have no data manifest entry for dataset %r to check it against" % case.dataset.name
+    if ref.get("data_sha256") != data_sha:
+        return "it was recorded from other data (dataset %r sha256 %s, results/data manifest %s)" % (
+            case.dataset.name, str(ref.get("data_sha256"))[:12], data_sha[:12])
+    return None
 
 
 def refusal(case: Case, ref: Mapping[str, Any], data_sha: Optional[str]) -> Optional[str]:
-    """Why baseline ``ref`` must not be compared with results on ``data_sha`` under the current spec."""
+    """Why baseline ``ref`` of the same data must not be compared under the current spec."""
     what = []
-    if data_sha is None:
-        what.append("the results have no data manifest entry for dataset %r to check it against" % case.dataset.name)
-    elif ref.get("data_sha256") != data_sha:
-        what.append("it was recorded from other data (dataset %r sha256 %s, results/data manifest %s)" % (
-            case.dataset.name, str(ref.get("data_sha256"))[:12], data_sha[:12]))
     if ref.get("spec_sha256") != case.spec_sha256():
         changed = _spec_changes(ref.get("spec") or {}, case.to_dict())
         what.append("it was recorded under another case spec (spec sha256 %s, current %s%s)" % (

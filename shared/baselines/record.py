@@ -1,13 +1,14 @@
 """Recording the fresh TF1 results as golden baselines: all of them or, when any is unusable, none."""
 
-import math
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from shared.core import SCHEMA_VERSION, atomic, data, results
 from shared.baselines.store import (ENV, KIND, REGENERATE, SIDE, SUBSTANCE, BaselineError, baseline_path, baseline_root,
                                    read, shown)
-from shared.core.registry import Case, select
+from shared.core.case import Case
+from shared.core.registry import select, use_folders
+from shared.core.weights import all_finite
 
 VOLATILE_FINGERPRINT = ("import_s",)  # timings, not identity: left out so re-recording is stable
 
@@ -47,7 +48,7 @@ def _unusable(case: Case, run: Mapping[str, Any], data_sha: str) -> Optional[str
         return "%s ran in env %r side %r, not the plain %s env" % (rid, run.get("env"), run.get("side"), ENV)
     if run.get("overrides"):
         return "%s ran with overrides %s (a sensitivity check, not a reference)" % (rid, run["overrides"])
-    bad = sorted(n for n, v in run["coefficients"].items() if not isinstance(v, float) or not math.isfinite(v))
+    bad = all_finite(run["coefficients"])
     if not run["coefficients"] or bad:
         return "%s has no or non-finite coefficients (%s)" % (rid, ", ".join(bad[:5]) or "none")
     return None
@@ -67,13 +68,25 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[str]:
     return out
 
 
+def cases_names_of(folders: Optional[Sequence[str]]) -> List[str]:
+    """The names of the cases declared in ``folders`` (a user records the baselines of their own cases)."""
+    from shared.core.registry import load_folder
+
+    return [c.name for folder in folders or () for c in load_folder(folder)]
+
+
 def record(root: str, base: Optional[str] = None, case_names: Optional[Sequence[str]] = None,
-           force: bool = False, log=print) -> List[str]:
-    """Write the baselines of every TF1 run of the cases; nothing is written unless all of them can be."""
-    base = baseline_root(base)
+           force: bool = False, log=print, cases_from: Optional[Sequence[str]] = None) -> List[str]:
+    """Write the baselines of every TF1 run of the cases; nothing is written unless all of them can be.
+
+    A case from a user's folder records into that folder's ``baselines/`` unless ``base`` names another.
+    """
+    use_folders(cases_from)
+    explicit = base
     problems = []  # type: List[str]
     todo = []  # type: List[Any]
-    for case in select(case_names):
+    for case in select(case_names or (cases_names_of(cases_from) if cases_from else None)):
+        base = baseline_root(explicit, case)
         entry = data.verify(root, case.dataset.name)
         for impl in case.impls[SIDE]:
             path = results.result_path(root, ENV, case.name, impl)

@@ -6,12 +6,13 @@ from typing import Any, Dict, Optional
 
 from shared.core import SCHEMA_VERSION
 from shared.core.errors import KitError
-from shared.core.registry import Case
+from shared.core.case import Case
+from shared.core.envs import baseline_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_BASELINE = os.path.join(REPO, "baselines")
 ENV_VAR = "TFKIT_BASELINE"
-SIDE = ENV = "tf1"
+SIDE = ENV = baseline_env().name  # the TF 1.15 reference env (the env table marks it)
 KIND = "tfkit-baseline"
 REGENERATE = "nox -s tf1 && nox -s baseline -- --force"
 
@@ -23,9 +24,13 @@ class BaselineError(KitError):
     """A baseline that cannot be recorded or read."""
 
 
-def baseline_root(explicit: Optional[str] = None) -> str:
-    """``--baseline``, else ``$TFKIT_BASELINE``, else ``baselines/`` in the repository."""
-    return explicit or os.environ.get(ENV_VAR) or DEFAULT_BASELINE
+def baseline_root(explicit: Optional[str] = None, case: Optional[Case] = None) -> str:
+    """``--baseline``, else ``$TFKIT_BASELINE``, else ``baselines/`` of the case's own folder (a user's case) or of the kit."""
+    if explicit or os.environ.get(ENV_VAR):
+        return explicit or os.environ[ENV_VAR]
+    if case is not None and case.folder:
+        return os.path.join(case.folder, "baselines")
+    return DEFAULT_BASELINE
 
 
 def baseline_path(base: str, case: str, impl: str) -> str:
@@ -64,7 +69,7 @@ def read(path: str) -> Dict[str, Any]:
 
 def load_case(case: Case, base: Optional[str] = None) -> Dict[str, Any]:
     """``{impl: baseline or BaselineError}`` for the case's TF1 implementations that have a file."""
-    base = baseline_root(base)
+    base = baseline_root(base, case)
     found = {}  # type: Dict[str, Any]
     for impl in case.impls.get(SIDE, ()):
         path = baseline_path(base, case.name, impl)

@@ -12,3 +12,28 @@ def numpy_major() -> int:
     import numpy
 
     return int(numpy.__version__.split(".")[0])
+
+
+def dist_version(name: str):
+    """The installed version of distribution ``name`` (e.g. ``tensorflow-estimator``), or None.
+
+    ``importlib.metadata`` from Python 3.8; on 3.7 the ``*.dist-info`` folders on ``sys.path`` are read.
+    """
+    if PY_3_8_PLUS:
+        from importlib import metadata
+
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+    import glob
+    import os
+
+    wanted = name.replace("-", "_").lower()
+    for folder in sys.path:
+        for info in glob.glob(os.path.join(folder or ".", "*.dist-info")):
+            base = os.path.basename(info)[:-len(".dist-info")]
+            dist, _, version = base.partition("-")
+            if dist.replace("-", "_").lower() == wanted and version:
+                return version
+    return None

@@ -101,7 +101,7 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, in
     from shared.core import data, models
     from shared.core.plan import for_case
     from shared.core.results import Trained, results_root
-    from shared.core.runner import check_impls
+    from shared.core.runner import Job, check_impls
 
     fp = setup("cpu", args.threads)
     out = {"schema": 1, "env": side, "command": args.command, "tensorflow": fp.get("tensorflow"), "threads": args.threads,
@@ -121,7 +121,7 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, in
         else:
             module = importlib.import_module("%s.pairshift" % PACKAGES[side])
             check_impls(module, case, [args.impl])
-            trained = module.run(args.impl, case, dataset, plan)
+            trained = module.run(Job(side, args.impl, case, dataset, plan))
         train_s, train_cpu_s = time.perf_counter() - t0, cpu_s() - c0
         timings = trained.epoch_timings(t0)
         steady = timings["epoch_s"]

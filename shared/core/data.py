@@ -1,5 +1,11 @@
-"""Data written once to ``<results>/data/`` with a SHA-256 manifest, verified before every use."""
+"""Data written once to ``<results>/data/`` with a SHA-256 manifest, verified before every use.
 
+Beside each dataset the kit writes its probe set (rows both sides predict on, the same bytes as in
+the data) and, per case that declares one, the shared initial weights; each has its checksum in
+the manifest and is verified when a side loads it.
+"""
+
+import csv
 import hashlib
 import io
 import json
@@ -10,12 +16,16 @@ import numpy as np
 import pandas as pd
 
 from shared.core import SCHEMA_VERSION, atomic
-from shared.core.datasets import GENERATORS, SCHEMAS, to_csv_bytes
+from shared.core.case import Case, DatasetSpec
+from shared.core.datasets import GENERATORS, to_csv_bytes
 from shared.core.errors import ChecksumError, DataError
 from shared.core.tables import read_frame
-from shared.core.registry import Case, DatasetSpec
+from shared.core.weights import Weights, draw, to_json
 
 MANIFEST = "manifest.json"
+CSV = "csv"  # the generator name of a dataset read from a user's CSV file with a declared schema
+PROBE_ROWS = 256  # rows of the probe set (all rows for smaller data)
+PROBE_SEED = 7
 
 
 def data_dir(results: str) -> str:
@@ -60,7 +70,9 @@ def _entry_matches(entry: Dict[str, Any], spec: DatasetSpec) -> bool:
 
 
 def generate(spec: DatasetSpec) -> bytes:
-    """The CSV bytes of ``spec``."""
+    """The CSV bytes of ``spec``: generated, or a user's file read as it is and validated against its schema."""
+    if spec.generator == CSV:
+        return _read_source(spec)
     try:
         generator = GENERATORS[spec.generator]
     except KeyError:
@@ -73,11 +85,32 @@ def generate(spec: DatasetSpec) -> bytes:
     return to_csv_bytes(generator(spec.params))
 
 
-def ensure(results: str, cases: Sequence[Case], log=print) -> Dict[str, Any]:
-    """Make sure every dataset of ``cases`` exists and matches its spec; generate what is missing.
+def _read_source(spec: DatasetSpec) -> bytes:
+    """A user dataset's CSV bytes, after checking them against the declared schema (line numbers in errors)."""
+    path = spec.source
+    if not path or not os.path.isfile(path):
+        raise DataError(
+            "dataset %r: CSV file %s does not exist" % (spec.name, path),
+            expected="the CSV file the case declares (DatasetSpec(..., source=...))",
+            found="no such file",
+            fix="check the path in the case's cases.py (relative paths are from its folder)",
+        )
+    with open(path, "rb") as handle:
+        payload = handle.read()
+    read_frame(io.BytesIO(payload), spec.columns(), path)
+    return payload
 
-    A file whose spec matches but whose bytes do not is never regenerated: it is refused by
-    ``verify`` so that a corrupted file is seen rather than silently replaced.
+
+def _source_sha(spec: DatasetSpec) -> Optional[str]:
+    return sha256_file(spec.source) if spec.generator == CSV and spec.source and os.path.isfile(spec.source) else None
+
+
+def ensure(results: str, cases: Sequence[Case], log=print) -> Dict[str, Any]:
+    """Make sure every dataset of ``cases`` exists and matches its spec, with its probe set and the cases' inits.
+
+    What is missing is generated (or, for a user's CSV, copied in). A file whose spec matches but
+    whose bytes do not is never regenerated: it is refused by ``verify`` so that a corrupted file is
+    seen rather than silently replaced. A user's CSV that changed at its source is copied in again.
     """
     folder = data_dir(results)
     manifest = read_manifest(results)
@@ -86,27 +119,85 @@ def ensure(results: str, cases: Sequence[Case], log=print) -> Dict[str, Any]:
         spec = case.dataset
         entry = manifest["datasets"].get(spec.name)
         path = os.path.join(folder, spec.name + ".csv")
-        if entry is not None and _entry_matches(entry, spec) and os.path.exists(path):
-            continue
-        if entry is not None and entry.get("source") == "user":
-            continue
-        reason = "missing" if entry is None or not os.path.exists(path) else "spec changed"
-        payload = generate(spec)
-        atomic.write_bytes(path, payload)
-        manifest["datasets"][spec.name] = {
-            "file": spec.name + ".csv",
-            "sha256": hashlib.sha256(payload).hexdigest(),
-            "bytes": len(payload),
-            "rows": payload.count(b"\n") - 1,
-            "spec": spec.to_dict(),
-            "source": "generated",
-        }
-        log("data: wrote %s (%s, %d bytes)" % (path, reason, len(payload)))
-        changed = True
+        fresh = entry is not None and _entry_matches(entry, spec) and os.path.exists(path)
+        if fresh and spec.generator == CSV and entry.get("source_sha256") != _source_sha(spec):
+            fresh = False
+        if not fresh and not (entry is not None and entry.get("source") == "user"):
+            reason = "missing" if entry is None or not os.path.exists(path) else "spec or source changed"
+            payload = generate(spec)
+            atomic.write_bytes(path, payload)
+            entry = {
+                "file": spec.name + ".csv",
+                "sha256": hashlib.sha256(payload).hexdigest(),
+                "bytes": len(payload),
+                "rows": _rows(payload, spec),
+                "spec": spec.to_dict(),
+                "source": "generated" if spec.generator != CSV else "case",
+            }
+            if spec.generator == CSV:
+                entry["source_file"] = os.path.abspath(spec.source)
+                entry["source_sha256"] = _source_sha(spec)
+            manifest["datasets"][spec.name] = entry
+            log("data: wrote %s (%s, %d bytes)" % (path, reason, len(payload)))
+            changed = True
+        if "probe" not in manifest["datasets"][spec.name]:
+            manifest["datasets"][spec.name]["probe"] = _write_probe(folder, spec.name, manifest["datasets"][spec.name])
+            changed = True
+        if case.init is not None:
+            inits = manifest.setdefault("inits", {})
+            current = inits.get(case.name)
+            if current is None or current.get("spec") != case.init.to_dict() or not os.path.exists(
+                    os.path.join(folder, current["file"])):
+                inits[case.name] = _write_init(folder, case)
+                log("data: wrote the shared initial weights of %s" % case.name)
+                changed = True
     if changed:
         manifest["schema"] = SCHEMA_VERSION
         atomic.write_json(os.path.join(folder, MANIFEST), manifest)
     return manifest
+
+
+def _rows(payload: bytes, spec: DatasetSpec) -> int:
+    if spec.generator != CSV:
+        return payload.count(b"\n") - 1
+    return len(read_frame(io.BytesIO(payload), spec.columns(), spec.source))
+
+
+def probe_rows(n_rows: int, size: int = PROBE_ROWS) -> np.ndarray:
+    """The data rows of the probe set: ``size`` rows drawn once from a fixed seed, in file order."""
+    if n_rows <= size:
+        return np.arange(n_rows)
+    return np.sort(np.random.RandomState(PROBE_SEED).choice(n_rows, size, replace=False))
+
+
+def _write_probe(folder: str, name: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+    """Write ``<name>.probe.csv``: the header and the probe rows of the data file, their bytes as they are."""
+    with open(os.path.join(folder, entry["file"]), "rb") as handle:
+        payload = handle.read()
+    frame_rows = int(entry["rows"])
+    rows = probe_rows(frame_rows)
+    lines = payload.splitlines(True)
+    if len(lines) != frame_rows + 1:
+        # quoted newlines: a row may span lines, so cut the probe from the CSV's records instead
+        records = list(csv.reader(io.StringIO(payload.decode("utf-8-sig"), newline="")))
+        out = io.StringIO(newline="")
+        csv.writer(out, lineterminator="\n").writerows([records[0]] + [records[1 + int(r)] for r in rows])
+        probe = out.getvalue().encode("utf-8")
+    else:
+        probe = lines[0] + b"".join(lines[1 + int(r)] for r in rows)
+    file = name + ".probe.csv"
+    atomic.write_bytes(os.path.join(folder, file), probe)
+    return {"file": file, "sha256": hashlib.sha256(probe).hexdigest(), "rows": int(len(rows)),
+            "data_rows": [int(r) for r in rows[:8]] + (["..."] if len(rows) > 8 else [])}
+
+
+def _write_init(folder: str, case: Case) -> Dict[str, Any]:
+    weights = draw(case.init)
+    payload = json.dumps({"case": case.name, "spec": case.init.to_dict(), "weights": to_json(weights)},
+                         sort_keys=True, indent=1).encode("utf-8") + b"\n"
+    file = os.path.join("init", case.name + ".json")
+    atomic.write_bytes(os.path.join(folder, file), payload)
+    return {"file": file, "sha256": hashlib.sha256(payload).hexdigest(), "spec": case.init.to_dict()}
 
 
 def _entry(results: str, name: str):
@@ -152,13 +243,21 @@ def verify(results: str, name: str) -> Dict[str, Any]:
 class Dataset(object):
     """A verified dataset as loaded by one environment, with a hash of the arrays it feeds models."""
 
-    def __init__(self, name: str, path: str, sha256: str, frame: pd.DataFrame, generator: str) -> None:
+    def __init__(self, name: str, path: str, sha256: str, frame: pd.DataFrame, generator: str,
+                 schema: Optional[Sequence] = None) -> None:
         self.name = name
         self.path = path
         self.sha256 = sha256
         self.frame = frame
         self.generator = generator
+        self.schema = list(schema) if schema is not None else None
         self.n_rows = len(frame)
+
+    def columns(self) -> List:
+        """``(column, kind)`` of the data's declared columns."""
+        from shared.core.tables import schema_of
+
+        return list(self.schema) if self.schema is not None else list(schema_of(self.generator))
 
     def floats(self, column: str) -> np.ndarray:
         return self.frame[column].to_numpy(dtype=np.float64).astype(np.float32)
@@ -174,7 +273,7 @@ class Dataset(object):
     def arrays_sha256(self) -> str:
         """Hash of the float32 and string arrays as this environment parsed them."""
         digest = hashlib.sha256()
-        for column, kind in SCHEMAS[self.generator]:
+        for column, kind in self.columns():
             digest.update(column.encode("utf-8"))
             if kind == "f":
                 digest.update(self.floats(column).astype("<f4").tobytes())
@@ -190,7 +289,8 @@ def load(results: str, case: Case) -> Dataset:
         payload = handle.read()
     _check_sha256(path, entry, hashlib.sha256(payload).hexdigest())
     generator = entry.get("spec", {}).get("generator", case.dataset.generator)
-    frame = read_frame(io.BytesIO(payload), generator, path)
+    schema = case.dataset.columns()
+    frame = read_frame(io.BytesIO(payload), schema, path)
     if entry.get("rows") is not None and int(entry["rows"]) != len(frame):
         raise DataError(
             "data file %s has %d rows but its manifest says %d" % (path, len(frame), entry["rows"]),
@@ -198,7 +298,61 @@ def load(results: str, case: Case) -> Dataset:
             found="%d rows" % len(frame),
             fix="delete %s to regenerate the data" % data_dir(results),
         )
-    return Dataset(case.dataset.name, path, entry["sha256"], frame, generator)
+    return Dataset(case.dataset.name, path, entry["sha256"], frame, generator, schema)
+
+
+def load_probe(results: str, case: Case) -> Dataset:
+    """The probe set of ``case``'s dataset, checked against its manifest checksum."""
+    entry, _ = _entry(results, case.dataset.name)
+    probe = entry.get("probe")
+    if not probe:
+        raise DataError(
+            "dataset %r has no probe set in %s" % (case.dataset.name, os.path.join(data_dir(results), MANIFEST)),
+            expected="a probe entry written by 'python -m shared prepare'",
+            found="none",
+            fix="run 'nox -s tf1 tf2' (it prepares the data) or 'python -m shared prepare --results %s'" % results,
+        )
+    path = os.path.join(data_dir(results), probe["file"])
+    if not os.path.exists(path):
+        raise DataError("probe set %s is missing" % path, expected="the file listed in the manifest",
+                        found="no such file", fix="delete %s and run again to regenerate the data" % data_dir(results))
+    with open(path, "rb") as handle:
+        payload = handle.read()
+    _check_sha256(path, probe, hashlib.sha256(payload).hexdigest())
+    schema = case.dataset.columns()
+    frame = read_frame(io.BytesIO(payload), schema, path)
+    return Dataset(case.dataset.name + ".probe", path, probe["sha256"], frame, case.dataset.generator, schema)
+
+
+def load_init(results: str, case: Case) -> Weights:
+    """The shared initial weights of ``case`` as float32 arrays, checked against the manifest and the case's spec."""
+    entry = (read_manifest(results).get("inits") or {}).get(case.name)
+    if entry is None or entry.get("spec") != case.init.to_dict():
+        raise DataError(
+            "no shared initial weights of %s for its current init spec" % case.name,
+            expected="an init entry in %s written by prepare" % os.path.join(data_dir(results), MANIFEST),
+            found="none" if entry is None else "an entry for another init spec",
+            fix="run 'nox -s tf1 tf2' (it prepares the data) or 'python -m shared prepare --results %s'" % results,
+        )
+    path = os.path.join(data_dir(results), entry["file"])
+    if not os.path.exists(path):
+        raise DataError("initial weights %s are missing" % path, expected="the file listed in the manifest",
+                        found="no such file", fix="delete %s and run again" % data_dir(results))
+    with open(path, "rb") as handle:
+        payload = handle.read()
+    _check_sha256(path, entry, hashlib.sha256(payload).hexdigest())
+    weights = json.loads(payload.decode("utf-8"))["weights"]
+    return dict((name, np.asarray(value, dtype=np.float64).astype(np.float32)) for name, value in weights.items())
+
+
+def init_sha(results: str, case: Case) -> Optional[str]:
+    entry = (read_manifest(results).get("inits") or {}).get(case.name)
+    return entry["sha256"] if entry else None
+
+
+def probe_sha(results: str, name: str) -> Optional[str]:
+    entry = read_manifest(results)["datasets"].get(name) or {}
+    return (entry.get("probe") or {}).get("sha256")
 
 
 def dataset_sha(results: str, name: str) -> Optional[str]:

@@ -1,148 +1,37 @@
-"""One registry of cases, read by nox, both TensorFlow environments, the comparison and the tests."""
+"""One registry of cases, read by nox, every TensorFlow env, the comparison, the report and the tests.
 
-import hashlib
-import json
+The kit's own cases come from ``shared.core.cases``; a user's come from folders named by
+``--cases-from DIR`` or ``TFKIT_CASES`` (several, separated by ``os.pathsep``), each holding a
+``cases.py`` that declares ``CASES = [Case(...), ...]`` beside its implementation modules and data.
+"""
+
+import importlib
+import importlib.util
+import os
+import sys
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
+from shared.core.case import Case
+from shared.core.envs import PACKAGES, SIDES  # noqa: F401 - re-exported: the side table
 from shared.core.errors import RegistryError
 
-SIDES = ("tf1", "tf2")
-PACKAGES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}  # the package that implements each side
-TOLERANCE_KINDS = ("strict", "oracle")
-
-
-class Tolerance(object):
-    """An absolute tolerance on coefficients, with the one-line reason it is what it is."""
-
-    def __init__(self, value: float, reason: str) -> None:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0.0:
-            raise RegistryError(
-                "invalid tolerance",
-                expected="a number >= 0",
-                found=repr(value),
-                fix="give every tolerance a non-negative absolute value",
-            )
-        if not reason or not str(reason).strip():
-            raise RegistryError(
-                "tolerance %g has no reason" % value,
-                expected="a one-line reason for each tolerance",
-                found="an empty reason",
-                fix="say why this tolerance, e.g. 'float32 rounding over 200 FTRL steps'",
-            )
-        self.value = float(value)
-        self.reason = str(reason)
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"value": self.value, "reason": self.reason}
-
-
-class DatasetSpec(object):
-    """Which generator makes a case's data, and with what parameters."""
-
-    def __init__(self, name: str, generator: str, params: Mapping[str, Any]) -> None:
-        self.name = name
-        self.generator = generator
-        self.params = dict(params)
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "generator": self.generator, "params": dict(self.params)}
-
-
-class Case(object):
-    """A model reproduced on both sides: data, hyperparameters, implementations and tolerances."""
-
-    def __init__(
-        self,
-        name: str,
-        description: str,
-        dataset: DatasetSpec,
-        hyperparameters: Mapping[str, Any],
-        impls: Mapping[str, Sequence[str]],
-        reference: str,
-        tolerances: Mapping[str, Tolerance],
-        gauge: Sequence[str] = (),
-    ) -> None:
-        self.name = name
-        self.description = description
-        self.dataset = dataset
-        self.hyperparameters = dict(hyperparameters)
-        self.impls = OrderedDict((side, tuple(impls[side])) for side in SIDES if side in impls)
-        self.reference = reference
-        self.tolerances = dict(tolerances)
-        self.gauge = tuple(gauge)
-        self._validate()
-
-    def _validate(self) -> None:
-        unknown = sorted(set(self.tolerances) - set(TOLERANCE_KINDS))
-        missing = [k for k in TOLERANCE_KINDS if k not in self.tolerances]
-        if missing or unknown:
-            raise RegistryError(
-                "case %r has wrong tolerances" % self.name,
-                expected="exactly the kinds %s" % ", ".join(TOLERANCE_KINDS),
-                found="missing %s, unknown %s" % (missing or "none", unknown or "none"),
-                fix="declare a Tolerance(value, reason) for each kind in shared/core/cases.py",
-            )
-        for kind, tol in self.tolerances.items():
-            if not isinstance(tol, Tolerance):
-                raise RegistryError(
-                    "case %r tolerance %r is not a Tolerance" % (self.name, kind),
-                    expected="Tolerance(value, reason)",
-                    found=repr(tol),
-                    fix="wrap the number: Tolerance(1e-6, 'why')",
-                )
-        for side in SIDES:
-            if not self.impls.get(side):
-                raise RegistryError(
-                    "case %r has no %s implementation" % (self.name, side),
-                    expected="at least one implementation per side (%s)" % ", ".join(SIDES),
-                    found="sides %s" % ", ".join(self.impls) or "none",
-                    fix="list the implementations in impls={...}",
-                )
-        if self.reference not in self.run_keys():
-            raise RegistryError(
-                "case %r reference %r is not one of its implementations" % (self.name, self.reference),
-                expected="one of " + ", ".join(self.run_keys()),
-                found=self.reference,
-                fix="set reference to '<side>/<impl>'",
-            )
-
-    def run_keys(self) -> List[str]:
-        """``<side>/<impl>`` for every implementation of this case."""
-        return ["%s/%s" % (side, impl) for side, impls in self.impls.items() for impl in impls]
-
-    def tolerance(self, kind: str) -> Tolerance:
-        return self.tolerances[kind]
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "dataset": self.dataset.to_dict(),
-            "hyperparameters": dict(self.hyperparameters),
-            "impls": {side: list(impls) for side, impls in self.impls.items()},
-            "reference": self.reference,
-            "tolerances": {k: t.to_dict() for k, t in sorted(self.tolerances.items())},
-            "gauge": list(self.gauge),
-        }
-
-    def spec_sha256(self) -> str:
-        """Hash of what determines the learned coefficients: data spec and hyperparameters."""
-        core = {"dataset": self.dataset.to_dict(), "hyperparameters": self.hyperparameters}
-        return hashlib.sha256(json.dumps(core, sort_keys=True).encode("utf-8")).hexdigest()
-
+ENV_VAR = "TFKIT_CASES"
+CASES_FILE = "cases.py"
 
 _REGISTRY = OrderedDict()  # type: Dict[str, Case]
+_FOLDERS = []  # type: List[str]
 _LOADED = [False]
 
 
 def register(case: Case) -> Case:
     """Add ``case`` to the registry; a second case of the same name is refused."""
     if case.name in _REGISTRY:
+        other = _REGISTRY[case.name].folder or "the kit (shared/core/cases.py)"
         raise RegistryError(
             "case %r is registered twice" % case.name,
             expected="unique case names",
-            found="a second registration of %r" % case.name,
+            found="%r from %s and from %s" % (case.name, other, case.folder or "the kit (shared/core/cases.py)"),
             fix="rename one of them",
         )
     _REGISTRY[case.name] = case
@@ -152,7 +41,73 @@ def register(case: Case) -> Case:
 def _load() -> None:
     if not _LOADED[0]:
         _LOADED[0] = True
-        import shared.core.cases  # noqa: F401  (registers the built-in cases)
+        from shared.core.cases import CASES
+
+        for case in CASES:
+            register(case)
+        for folder in folders_from_env():
+            load_folder(folder)
+
+
+def folders_from_env() -> List[str]:
+    """The case folders named by ``$TFKIT_CASES`` (``os.pathsep``-separated)."""
+    raw = os.environ.get(ENV_VAR, "")
+    return [p for p in raw.split(os.pathsep) if p.strip()]
+
+
+def use_folders(folders: Optional[Sequence[str]]) -> None:
+    """Load each ``--cases-from`` folder once (after the kit's own cases and ``$TFKIT_CASES``)."""
+    _load()
+    for folder in folders or ():
+        load_folder(folder)
+
+
+def load_folder(folder: str) -> List[Case]:
+    """Import ``<folder>/cases.py`` and register its ``CASES``; a folder that does not fit says what is missing."""
+    path = os.path.abspath(folder)
+    if path in _FOLDERS:
+        return [c for c in _REGISTRY.values() if c.folder == path]
+    cases_py = os.path.join(path, CASES_FILE)
+    if not os.path.isdir(path):
+        raise RegistryError("case folder %s does not exist" % folder, expected="a folder holding %s" % CASES_FILE,
+                            found="no such folder", fix="check the path given to --cases-from / %s" % ENV_VAR)
+    if not os.path.isfile(cases_py):
+        raise RegistryError(
+            "case folder %s has no %s" % (folder, CASES_FILE),
+            expected="%s declaring CASES = [Case(...), ...]" % cases_py,
+            found="files: " + (", ".join(sorted(os.listdir(path))[:10]) or "none"),
+            fix="write %s (see examples/mlp/cases.py)" % cases_py,
+        )
+    _FOLDERS.append(path)
+    if path not in sys.path:
+        sys.path.insert(0, path)  # the folder's implementation modules import by their own names
+    module_name = "tfkit_cases_%d" % len(_FOLDERS)
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, cases_py)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except RegistryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any error in a user's file is reported with its file
+        raise RegistryError(
+            "case folder %s: %s failed to import" % (folder, CASES_FILE),
+            expected="a module that declares CASES = [Case(...), ...]",
+            found="%s: %s" % (type(exc).__name__, exc),
+            fix="fix %s (run it with python to see the traceback)" % cases_py,
+        ) from None
+    cases = getattr(module, "CASES", None)
+    if not isinstance(cases, (list, tuple)) or not cases or not all(isinstance(c, Case) for c in cases):
+        raise RegistryError(
+            "case folder %s: %s declares no CASES" % (folder, CASES_FILE),
+            expected="CASES = [Case(...), ...] (shared.core.case.Case objects)",
+            found="CASES = %r" % (cases,) if cases is not None else "no name CASES",
+            fix="add CASES = [Case(name=..., ...)] to %s" % cases_py,
+        )
+    for case in cases:
+        case.folder = path
+        register(case)
+    return list(cases)
 
 
 def case_names() -> List[str]:
@@ -166,7 +121,7 @@ def all_cases() -> List[Case]:
 
 
 def get_case(name: str) -> Case:
-    """The registered case ``name``; an unknown name lists the known ones."""
+    """The registered case ``name``; an unknown name lists the known ones and where cases come from."""
     _load()
     try:
         return _REGISTRY[name]
@@ -175,7 +130,8 @@ def get_case(name: str) -> Case:
             "unknown case %r" % name,
             expected="one of: " + ", ".join(_REGISTRY),
             found=repr(name),
-            fix="pick a registered case, or register it in shared/core/cases.py",
+            fix="pick a registered case, register it in shared/core/cases.py, or load your folder with "
+                "--cases-from DIR / %s=DIR" % ENV_VAR,
         ) from None
 
 

@@ -4,10 +4,13 @@ import json
 import math
 import os
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
 
 from shared.core import SCHEMA_VERSION, atomic
 from shared.core.errors import ResultError, TrainingError
+from shared.core.weights import all_finite, as_arrays, max_abs_change, to_json
 
 REQUIRED = (
     "schema",
@@ -30,36 +33,61 @@ REQUIRED = (
 
 
 class Snapshots(list):
-    """The coefficients after each epoch, and when (``time.perf_counter``) each epoch ended."""
+    """The weights after each epoch, and when (``time.perf_counter``) each epoch ended."""
 
     def __init__(self) -> None:
         super(Snapshots, self).__init__()
         self.times = []  # type: List[float]
 
-    def take(self, coefficients: Mapping[str, float]) -> None:
-        """Record one epoch's end: its coefficients and the time now."""
-        self.append(dict(coefficients))
+    def take(self, weights: Mapping[str, Any]) -> None:
+        """Record one epoch's end: its weights and the time now."""
+        self.append(dict(weights))
         self.times.append(time.perf_counter())
 
 
 class Trained(object):
-    """What an implementation's ``run`` returns: coefficients by name, one snapshot per epoch, extras.
+    """What an implementation's ``run`` returns.
 
-    The runner turns the snapshots into the loss history with the case's numpy model, so every
-    implementation's curve is the same full-data float64 loss.
+    - ``weights``: the final weights by canonical name (floats or arrays of any shape);
+    - ``snapshots``: the weights after each epoch (a :class:`Snapshots` also times them);
+    - ``predictions``: the model's output on the case's probe set (cases with a ``predictions`` check);
+    - ``losses``: the full-data loss after each epoch, evaluated by the side itself, for cases without
+      a numpy model (the runner computes the curve from the snapshots where the case has one);
+    - ``start``: the weights training started from (read from the live model), so that a run that did
+      not train is caught; ``steps``: optimizer steps taken;
+    - ``settings``: the effective settings read from the live objects (optimizer, loss, batch, dtype);
+    - ``stages``: ``forward`` (probe predictions from the start) and ``first_step`` (weights after one step);
+    - ``extra``: anything else worth recording (device, traces, versions).
     """
 
     def __init__(
         self,
-        coefficients: Mapping[str, float],
-        snapshots: Optional[List[Mapping[str, float]]] = None,
+        weights: Mapping[str, Any],
+        snapshots: Optional[List[Mapping[str, Any]]] = None,
         extra: Optional[Dict[str, Any]] = None,
+        predictions: Any = None,
+        losses: Optional[Sequence[float]] = None,
+        start: Optional[Mapping[str, Any]] = None,
+        steps: Optional[int] = None,
+        settings: Optional[Dict[str, Any]] = None,
+        stages: Optional[Dict[str, Any]] = None,
     ) -> None:
-        self.coefficients = dict((str(k), float(v)) for k, v in coefficients.items())
-        self.snapshots = [dict(s) for s in (snapshots or [])]
+        self.weights = as_arrays(weights)
+        self.snapshots = [as_arrays(s) for s in (snapshots or [])]
         self.epoch_ends = list(getattr(snapshots, "times", []))  # type: List[float]
+        self.predictions = None if predictions is None else np.asarray(predictions, dtype=np.float64)
+        self.losses = None if losses is None else [float(v) for v in losses]
+        self.start = None if start is None else as_arrays(start)
+        self.steps = steps
+        self.settings = dict(settings or {})
+        self.stages = dict(stages or {})
         self.loss_history = []  # type: List[float]
         self.extra = dict(extra or {})
+
+    @property
+    def coefficients(self) -> Dict[str, Any]:
+        """The weights in their JSON form (a scalar as a float, a tensor as nested lists)."""
+        return to_json(self.weights)
 
     def epoch_timings(self, started: float) -> Dict[str, Optional[float]]:
         """``first_epoch_s`` (from ``started``: start-up included) and ``epoch_s``, the mean of the later epochs.
@@ -73,16 +101,38 @@ class Trained(object):
         return {"first_epoch_s": first, "epoch_s": steady}
 
     def check_finite(self, run_id: str) -> None:
-        """Refuse coefficients or losses that diverged to NaN or infinity."""
-        bad = sorted(k for k, v in self.coefficients.items() if not math.isfinite(v))
-        if bad or not all(math.isfinite(v) for v in self.loss_history):
+        """Refuse weights, predictions or losses that diverged to NaN or infinity."""
+        bad = all_finite(self.weights)
+        preds_bad = self.predictions is not None and not np.all(np.isfinite(self.predictions))
+        if bad or preds_bad or not all(math.isfinite(v) for v in self.loss_history):
             first_bad_epoch = next((i for i, v in enumerate(self.loss_history) if not math.isfinite(v)), None)
             raise TrainingError(
                 "%s diverged" % run_id,
-                expected="finite coefficients and losses",
-                found="non-finite coefficients %s; first non-finite loss at epoch %s"
-                % (", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "") if bad else "none", first_bad_epoch),
+                expected="finite weights, predictions and losses",
+                found="non-finite weights %s; first non-finite loss at epoch %s%s"
+                % (", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "") if bad else "none", first_bad_epoch,
+                   "; non-finite predictions" if preds_bad else ""),
                 fix="lower the learning rate or check the data for extreme values",
+            )
+
+    def check_trained(self, run_id: str, planned_steps: int) -> None:
+        """Refuse a run that did not train: fewer optimizer steps than the plan, weights still at their start,
+        or a loss curve that never moved."""
+        problems = []
+        if self.steps is not None and self.steps < planned_steps:
+            problems.append("%d optimizer step(s) of the plan's %d" % (self.steps, planned_steps))
+        if self.start is not None and self.weights and max_abs_change(self.start, self.weights) == 0.0:
+            problems.append("every weight still equals its start")
+        curve = self.loss_history
+        if len(curve) > 1 and max(curve) == min(curve):
+            problems.append("the loss never moved over %d epochs (%.6g)" % (len(curve), curve[0]))
+        if problems:
+            raise TrainingError(
+                "%s did not train" % run_id,
+                expected="%d optimizer steps that move the weights and the loss" % planned_steps,
+                found="; ".join(problems),
+                fix="check that the optimizer is really applied (a train_op that runs, a loss that reaches the "
+                    "variables; under TF 2.x Estimators a V1 head with a tf.compat.v1 optimizer)",
             )
 
 

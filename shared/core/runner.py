@@ -12,21 +12,29 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
+import numpy as np
+
 from shared.core import SCHEMA_VERSION, atomic, data, models, results
-from shared.core.errors import KitError, RegistryError
+from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
 from shared.core.plan import for_case
-from shared.core.registry import PACKAGES, Case, select
+from shared.core.case import Case
+from shared.core.envs import SIDES
+from shared.core.registry import select, use_folders
+from shared.core.weights import NameMap, Weights, shapes, to_json
 from shared.core.results import results_root
 from shared.core.threads import DEFAULT_THREADS, default_threads, threads_arg
 
 
 def parser(side: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m %s" % PACKAGES[side],
+    p = argparse.ArgumentParser(prog="python -m %s" % SIDES[side].package,
                                 description="Train every registered case on the %s side and write results." % side)
     p.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
     p.add_argument("--env", default=side, help="name of this environment in results/runs/ (default: %s)" % side)
     p.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
+    p.add_argument("--cases-from", action="append", default=[], metavar="DIR",
+                   help="also load the cases declared in DIR/cases.py (repeatable; or $TFKIT_CASES)")
+    p.add_argument("--tf-log", action="store_true", help="show TensorFlow's own C++ and Python log (quiet by default)")
     p.add_argument("--impls", nargs="*", default=None, help="implementation names (default: all of each case)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cpu hides GPUs; cuda requires one")
     p.add_argument("--threads", type=threads_arg, default=default_threads(),
@@ -79,9 +87,12 @@ def with_overrides(case: Case, overrides: Mapping[str, Any]) -> Case:
 
 
 def _case_payload(case: Case, env: str, side: str, fingerprint: Dict[str, Any], dataset=None, plan=None,
-                  overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+                  overrides: Optional[Mapping[str, Any]] = None, probe=None, init_sha: Optional[str] = None
+                  ) -> Dict[str, Any]:
     """What every result of ``case`` in this env shares; hashes are computed here, once per case."""
     return {
+        "probe_sha256": probe.sha256 if probe is not None else None,
+        "init_sha256": init_sha,
         "schema": SCHEMA_VERSION,
         "env": env,
         "side": side,
@@ -109,16 +120,78 @@ def _for_impl(common: Mapping[str, Any], impl: str) -> Dict[str, Any]:
 
 
 def check_impls(module, case: Case, impls: Sequence[str]) -> None:
-    """Every implementation the registry lists for this side must be one the module declares in ``IMPLS``."""
-    declared = tuple(getattr(module, "IMPLS", ()))
-    unknown = [i for i in impls if i not in declared]
+    """Every implementation the case lists in ``module`` must be one the module declares in ``IMPLS`` (when it has one)."""
+    declared = getattr(module, "IMPLS", None)
+    if declared is None:
+        return
+    unknown = [i for i in impls if i not in tuple(declared)]
     if unknown:
         raise RegistryError(
             "%s does not implement %s of case %r" % (module.__name__, ", ".join(unknown), case.name),
             expected="one of %s (its IMPLS)" % (", ".join(declared) or "nothing"),
             found=", ".join(unknown),
-            fix="add the implementation to %s or fix impls in shared/core/cases.py" % module.__name__,
+            fix="add the implementation to %s or fix impls in the case's declaration" % module.__name__,
         )
+
+
+def resolve(case: Case, side: str, impl: str) -> Callable[["Job"], Any]:
+    """The function that trains ``side/impl`` of ``case``, imported from its ``module:function`` target."""
+    target = case.implementations[side][impl]
+    try:
+        module = importlib.import_module(target.module)
+    except ImportError as exc:
+        raise RegistryError(
+            "case %r: %s/%s names module %r, which does not import" % (case.name, side, impl, target.module),
+            expected="an importable module%s" % (" in %s" % case.folder if case.folder else ""),
+            found="%s: %s" % (type(exc).__name__, exc),
+            fix="check the target %r in the case's impls" % target.target,
+        ) from None
+    check_impls(module, case, [impl])
+    function = getattr(module, target.function, None)
+    if not callable(function):
+        raise RegistryError(
+            "case %r: %s has no function %r" % (case.name, target.module, target.function),
+            expected="def %s(job) -> Trained in %s" % (target.function, target.module),
+            found="functions: " + ", ".join(sorted(n for n in dir(module) if callable(getattr(module, n)) and
+                                                   not n.startswith("_"))[:10]),
+            fix="fix the target %r in the case's impls" % target.target,
+        )
+    return function
+
+
+class Job(object):
+    """What an implementation's ``run(job)`` is handed: its case, data, plan and, where the case has them,
+    the probe set, the shared initial weights and its name map."""
+
+    def __init__(self, side: str, impl: str, case: Case, dataset, plan, probe=None, init: Optional[Weights] = None,
+                 artifacts: Optional[str] = None) -> None:
+        self.side = side
+        self.impl = impl
+        self.run_key = "%s/%s" % (side, impl)
+        self.case = case
+        self.hp = case.hyperparameters
+        self.dataset = dataset
+        self.plan = plan
+        self.probe = probe
+        self.init = init
+        self.artifacts = artifacts
+        table = case.name_map(side, impl)
+        self.names = NameMap("%s/%s/%s" % (case.name, side, impl), table, init) if table is not None else None
+
+    def canonical(self, live: Mapping[str, Any]) -> Weights:
+        """The model's variables (``name -> value``) by canonical name, through the case's name map."""
+        if self.names is None:
+            return dict(live)
+        return self.names.to_canonical(live)
+
+    def start_values(self) -> Dict[str, Any]:
+        """The shared initial weights by this implementation's variable names."""
+        if self.init is None:
+            raise RegistryError("case %r declares no init" % self.case.name, expected="Case(..., init=InitSpec(...))",
+                                found="init=None", fix="declare the shared initial weights in the case")
+        if self.names is None:
+            return dict(self.init)
+        return self.names.from_canonical(self.init)
 
 
 def _error(exc: BaseException) -> Dict[str, str]:
@@ -126,7 +199,8 @@ def _error(exc: BaseException) -> Dict[str, str]:
 
 
 def _prepare(args: argparse.Namespace, root: str, log: Callable[[str], None]) -> List[Case]:
-    """Select the cases, clear their old results of this env, then make and verify their data."""
+    """Load the case folders, select the cases, clear their old results of this env, then make and verify their data."""
+    use_folders(args.cases_from)
     cases = select(args.cases)
     _clear_env_runs(root, args.env, [c.name for c in cases])
     if args.prepare:
@@ -157,39 +231,47 @@ class _Side(object):
         self.written.append(results.write(self.root, payload))
 
     def run_case(self, case: Case) -> None:
-        """Load the case's data, module, plan and design once, then train each implementation on this side."""
+        """Load the case's data, plan, probe set, init and numpy model once, then train each implementation here."""
         impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
         if not impls:
             return
         common = _case_payload(case, self.args.env, self.side, self.fingerprint)
         try:
             dataset = data.load(self.root, case)
-            plan = for_case(case, dataset.n_rows)
-            module = importlib.import_module("%s.%s" % (self.package, case.name))
-            check_impls(module, case, impls)
             overrides = parse_overrides(self.args.override, case)
             trained_case = with_overrides(case, overrides)
-            design = models.design(dataset, trained_case.hyperparameters)
-            common = _case_payload(case, self.args.env, self.side, self.fingerprint, dataset, plan, overrides)
+            plan = for_case(trained_case, dataset.n_rows)  # the plan of the case as trained, overrides included
+            probe = data.load_probe(self.root, case) if case.check("predictions") else None
+            init = data.load_init(self.root, case) if case.init is not None else None
+            design = models.design(dataset, trained_case.hyperparameters) if case.model else None
+            functions = dict((impl, resolve(case, self.side, impl)) for impl in impls)
+            common = _case_payload(case, self.args.env, self.side, self.fingerprint, dataset, plan, overrides, probe,
+                                   data.init_sha(self.root, case) if init is not None else None)
         except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
             for impl in impls:
                 self._write(dict(_for_impl(common, impl), error=_error(exc)))
             self.log("%s/%s: FAILED before training: %s" % (self.args.env, case.name, exc))
             return
         for impl in impls:
-            self._write(self.run_impl(_for_impl(common, impl), design,
-                                      lambda impl=impl: module.run(impl, trained_case, dataset, plan)))
+            job = Job(self.side, impl, trained_case, dataset, plan, probe, init,
+                      os.path.join(self.root, "artifacts", self.args.env, case.name, impl))
+            self._write(self.run_impl(_for_impl(common, impl), job, design, functions[impl]))
 
-    def run_impl(self, payload: Dict[str, Any], design: models.Design, train: Callable[[], Any]) -> Dict[str, Any]:
-        """Train one implementation; any exception becomes a failed result instead of hiding the others."""
+    def run_impl(self, payload: Dict[str, Any], job: Job, design: Optional[models.Design],
+                 train: Callable[[Job], Any]) -> Dict[str, Any]:
+        """Train one implementation and check what it returned; any exception becomes a failed result."""
         t0 = time.perf_counter()
         try:
-            trained = train()
+            trained = train(job)
             train_s = time.perf_counter() - t0
-            trained.loss_history = models.loss_curve(design, trained.snapshots)
+            trained.loss_history = self._loss_history(job, design, trained)
             trained.check_finite(payload["run_id"])
+            _check_weights(job, trained, payload["run_id"])
+            trained.check_trained(payload["run_id"], job.plan.epochs * job.plan.batches_per_epoch)
             payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history,
-                           extra=trained.extra)
+                           extra=trained.extra, shapes=shapes(trained.weights), settings=trained.settings,
+                           stages=_stages(trained), steps=trained.steps,
+                           predictions=trained.predictions.tolist() if trained.predictions is not None else None)
             payload["timings"] = dict(trained.epoch_timings(t0), import_s=self.import_s, train_s=train_s,
                                       total_s=time.perf_counter() - t0)
             self.log("%s: ok in %.2fs, final loss %.6g" % (
@@ -199,6 +281,26 @@ class _Side(object):
             payload["timings"] = {"import_s": self.import_s, "train_s": None, "total_s": time.perf_counter() - t0}
             self.log("%s: FAILED: %s: %s" % (payload["run_id"], type(exc).__name__, exc))
         return payload
+
+    @staticmethod
+    def _loss_history(job: Job, design: Optional[models.Design], trained) -> List[float]:
+        """The full-data loss per epoch: from the case's numpy model where it has one, else as the side measured it."""
+        if design is not None:
+            return models.loss_curve(design, trained.snapshots)
+        if trained.losses is None:
+            if job.case.check("loss"):
+                raise TrainingError(
+                    "%s returned no loss curve" % job.run_key,
+                    expected="Trained(..., losses=[full-data loss after each of the %d epochs])" % job.plan.epochs,
+                    found="losses=None (the case has no numpy model to compute them)",
+                    fix="evaluate the model on the whole dataset after each epoch and return the values",
+                )
+            return []
+        if len(trained.losses) != job.plan.epochs:
+            raise TrainingError("%s returned %d losses" % (job.run_key, len(trained.losses)),
+                                expected="one per epoch (%d)" % job.plan.epochs, found=str(len(trained.losses)),
+                                fix="evaluate the full-data loss once at the end of every epoch")
+        return list(trained.losses)
 
     def finish(self, started: float) -> int:
         """Write ``env.json`` (what ran, what failed, wall time); 1 when any implementation failed."""
@@ -215,6 +317,41 @@ class _Side(object):
             self.log("%s: %d implementation(s) failed: %s" % (self.args.env, len(self.failures), ", ".join(self.failures)))
             return 1
         return 0
+
+
+def _check_weights(job: Job, trained, run_id: str) -> None:
+    """The returned weights are exactly the case's canonical ones (when it declares an init), with their shapes;
+    probe predictions are there when the case checks them, one row per probe row."""
+    if job.init is not None:
+        missing = sorted(set(job.init) - set(trained.weights))
+        extra = sorted(set(trained.weights) - set(job.init))
+        if missing or extra:
+            raise TrainingError(
+                "%s returned other weights than the case's" % run_id,
+                expected="exactly the canonical weights " + ", ".join(sorted(job.init)),
+                found="missing %s; unknown %s" % (", ".join(missing) or "none", ", ".join(extra) or "none"),
+                fix="map the model's variables through job.canonical(...) (the case's names table)",
+            )
+        NameMap(run_id, dict((n, n) for n in job.init), job.init).to_canonical(trained.weights)
+    if job.probe is not None:
+        if trained.predictions is None or trained.predictions.shape[0] != job.probe.n_rows:
+            raise TrainingError(
+                "%s returned no predictions on the probe set" % run_id if trained.predictions is None else
+                "%s returned %d probe predictions" % (run_id, trained.predictions.shape[0]),
+                expected="one prediction per probe row (%d)" % job.probe.n_rows,
+                found="none" if trained.predictions is None else str(trained.predictions.shape[0]),
+                fix="predict on job.probe after training and return Trained(..., predictions=...)",
+            )
+
+
+def _stages(trained) -> Dict[str, Any]:
+    """The staged-comparison points an implementation recorded, in JSON form."""
+    out = {}  # type: Dict[str, Any]
+    if trained.start is not None:
+        out["start"] = to_json(trained.start)
+    for key, value in trained.stages.items():
+        out[key] = to_json(value) if isinstance(value, Mapping) else np.asarray(value, dtype=np.float64).tolist()
+    return out
 
 
 def run_side(
@@ -236,7 +373,7 @@ def run_side(
     try:
         cases = _prepare(args, root, log)
         fingerprint = fingerprint_base(args.lock)
-        fingerprint.update(setup(args.device, args.threads))
+        fingerprint.update(setup(args.device, args.threads, args.tf_log))
     except KitError as exc:
         log("error: %s" % exc)
         return 2

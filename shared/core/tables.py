@@ -1,6 +1,6 @@
 """Reading a dataset CSV and checking it: columns, rows, item names and finite numbers."""
 
-from typing import Optional
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -8,13 +8,21 @@ import pandas as pd
 from shared.core.datasets import SCHEMAS
 from shared.core.errors import DataError
 
+Schema = Sequence[Tuple[str, str]]
 
-def read_frame(source, generator: str, path: Optional[str] = None) -> pd.DataFrame:
+
+def schema_of(schema: Union[str, Schema]) -> Schema:
+    """A generator's schema by name, or a declared ``[(column, kind), ...]`` as it is."""
+    return SCHEMAS[schema] if isinstance(schema, str) else list(schema)
+
+
+def read_frame(source, schema: Union[str, Schema], path: Optional[str] = None) -> pd.DataFrame:
     """Parse and validate a dataset CSV (columns, non-empty, finite numbers) from a path or a byte stream.
 
-    ``path`` names the file in messages when ``source`` is a stream of its bytes.
+    ``schema`` is a generator's name or a declared ``[(column, kind), ...]``; ``path`` names the file
+    in messages when ``source`` is a stream of its bytes.
     """
-    schema = SCHEMAS[generator]
+    schema = schema_of(schema)
     strings = {c: str for c, k in schema if k == "s"}
     path = path or source
     try:
@@ -33,12 +41,12 @@ def read_frame(source, generator: str, path: Optional[str] = None) -> pd.DataFra
             found=str(exc).strip().splitlines()[-1],
             fix="check the file for truncated or garbled lines",
         ) from None
-    validate_frame(frame, path, generator)
+    validate_frame(frame, path, schema)
     return frame
 
 
-def validate_frame(frame: pd.DataFrame, path: str, generator: str) -> None:
-    schema = SCHEMAS[generator]
+def validate_frame(frame: pd.DataFrame, path: str, schema: Union[str, Schema]) -> None:
+    schema = schema_of(schema)
     wanted = [c for c, _ in schema]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:

@@ -22,6 +22,11 @@ COMMITTED = baseline_store.DEFAULT_BASELINE
 CASES = [c.name for c in all_cases()]
 
 
+
+def dicts(comparisons):
+    """Comparisons as they appear in summary.json."""
+    return [c.to_dict() for c in comparisons]
+
 def committed(case: str) -> Dict[str, Any]:
     """The committed baseline of ``case``'s reference TF1 implementation."""
     c = get_case(case)
@@ -131,7 +136,7 @@ def test_location_default_env_and_explicit(monkeypatch):
 def test_unchanged_runs_pass_against_the_baseline(tmp_path, base, case):
     root = str(tmp_path / "results")
     runs = fresh_results(root, case)
-    entries = baseline.compare_case(get_case(case), runs, root)
+    entries = dicts(baseline.compare_case(get_case(case), runs, root))
     assert sorted(e["right"] for e in entries) == sorted(runs)  # every env and impl, the fresh tf1 run included
     for e in entries:
         assert e["kind"] == "baseline" and e["passed"], e["message"]
@@ -154,7 +159,7 @@ def test_tf2_drift_past_tolerance_fails_naming_the_drifted_coefficients(tmp_path
     run["coefficients"][sorted(run["coefficients"])[7]] += tol / 10  # within tolerance: not named
     results.write(root, run)
 
-    entries = baseline.compare_case(get_case("pairshift"), compare.load_runs(root), root)
+    entries = dicts(baseline.compare_case(get_case("pairshift"), compare.load_runs(root), root))
     failed = [e for e in entries if not e["passed"]]
     assert [e["right"] for e in failed] == ["tf2/pairshift/keras3"]
     bad = failed[0]
@@ -182,7 +187,7 @@ def test_other_arrays_fail_the_baseline_check(tmp_path, base):
     fresh_results(root, "linear")
     run = results.read(results.result_path(root, "tf2", "linear", "eager"))
     results.write(root, dict(run, arrays_sha256="0" * 64))
-    entries = baseline.compare_case(get_case("linear"), compare.load_runs(root), root)
+    entries = dicts(baseline.compare_case(get_case("linear"), compare.load_runs(root), root))
     bad = [e for e in entries if not e["passed"]]
     assert [e["right"] for e in bad] == ["tf2/linear/eager"] and "other arrays" in bad[0]["message"]
 
@@ -192,13 +197,14 @@ def test_other_plan_is_refused_per_run(tmp_path, base):
     fresh_results(root, "linear")
     run = results.read(results.result_path(root, "tf2", "linear", "keras3"))
     results.write(root, dict(run, plan_sha256="1" * 64))
-    entries = baseline.compare_case(get_case("linear"), compare.load_runs(root), root)
+    entries = dicts(baseline.compare_case(get_case("linear"), compare.load_runs(root), root))
     refused = by_kind(entries, "baseline-refused")
     assert [e["right"] for e in refused] == ["tf2/linear/keras3"] and not refused[0]["passed"]
     assert "another batch plan" in refused[0]["message"] and "nox -s baseline" in refused[0]["message"]
 
 
-def test_baseline_from_other_data_is_refused(tmp_path, base):
+def test_baseline_from_other_data_is_no_baseline_for_this_data(tmp_path, base):
+    """Baselines are keyed by data checksum: a user's own data never collides with the kit's committed baselines."""
     root = str(tmp_path / "results")
     fresh_results(root, "pairlincorr")
     other = "ab" * 32
@@ -206,13 +212,12 @@ def test_baseline_from_other_data_is_refused(tmp_path, base):
     for rid, run in compare.load_runs(root).items():
         results.write(root, dict(run, data_sha256=other))
     c = get_case("pairlincorr")
-    entries = baseline.compare_case(c, compare.load_runs(root), root)
-    assert [e["kind"] for e in entries] == ["baseline-refused"], "never compared silently"
-    e = entries[0]
-    assert not e["passed"] and e["left"] == "baseline/pairlincorr/estimator" and e["right"] is None
-    assert "other data" in e["message"] and other[:12] in e["message"] and committed("pairlincorr")["data_sha256"][:12] in e["message"]
-    assert "nox -s baseline -- --force" in e["message"]
-    assert baseline.summary_info(c, root)["baseline"] == "refused"
+    assert dicts(baseline.compare_case(c, compare.load_runs(root), root)) == [], "nothing to compare, nothing failed"
+    info = baseline.summary_info(c, root)
+    assert info["baseline"] == "none for this data"
+    why = info["baseline_other_data"]["estimator"]
+    assert "other data" in why and other[:12] in why and committed("pairlincorr")["data_sha256"][:12] in why
+    assert not baseline.covers(c, root), "a baseline of other data never stands in"
     assert not baseline.covers(c, root)
 
 
@@ -223,7 +228,7 @@ def test_baseline_from_another_spec_is_refused(tmp_path, base):
     changed.hyperparameters = dict(changed.hyperparameters, learning_rate=0.05)
     for run in runs.values():
         results.write(root, dict(run, spec_sha256=changed.spec_sha256()))
-    entries = baseline.compare_case(changed, compare.load_runs(root), root)
+    entries = dicts(baseline.compare_case(changed, compare.load_runs(root), root))
     assert [e["kind"] for e in entries] == ["baseline-refused"]
     msg = entries[0]["message"]
     assert not entries[0]["passed"] and "another case spec" in msg and "learning_rate 0.1 -> 0.05" in msg
@@ -235,7 +240,7 @@ def test_no_baseline_no_entries(tmp_path, monkeypatch):
     monkeypatch.setenv(baseline_store.ENV_VAR, str(tmp_path / "empty"))
     root = str(tmp_path / "results")
     runs = fresh_results(root, "linear")
-    assert baseline.compare_case(get_case("linear"), runs, root) == []
+    assert dicts(baseline.compare_case(get_case("linear"), runs, root)) == []
     assert baseline.summary_info(get_case("linear"), root)["baseline"] == "none"
     assert not baseline.covers(get_case("linear"), root)
 
@@ -245,7 +250,7 @@ def test_unreadable_baseline_is_refused(tmp_path, base):
     runs = fresh_results(root, "linear")
     with open(baseline_store.baseline_path(base, "linear", "session"), "w") as handle:
         handle.write('{"kind": "tfkit-baseline"')
-    entries = baseline.compare_case(get_case("linear"), runs, root)
+    entries = dicts(baseline.compare_case(get_case("linear"), runs, root))
     assert [e["kind"] for e in entries] == ["baseline-refused"] and "cannot be read" in entries[0]["message"]
 
 
@@ -257,10 +262,10 @@ def test_baseline_stands_in_for_a_missing_tf1_run(tmp_path, base):
     c = get_case("pairshift")
     runs = compare.load_runs(root)
     assert baseline.covers(c, root) and baseline.covers(c, root, "estimator")
-    note = baseline.stand_in(c, "tf1/pairshift/estimator", root)
+    note = baseline.stand_in(c, "tf1/pairshift/estimator", root).to_dict()
     assert note["passed"] and note["kind"] == "baseline-stands-in" and note["reference_source"] == "baseline"
     assert os.path.join(base, "tf1", "pairshift", "estimator.json") in note["message"]
-    entries = baseline.compare_case(c, runs, root)
+    entries = dicts(baseline.compare_case(c, runs, root))
     assert sorted(e["right"] for e in entries) == sorted(runs) and all(e["passed"] for e in entries)
 
 

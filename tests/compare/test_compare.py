@@ -102,11 +102,11 @@ def test_unreadable_partial_result_is_a_failure_not_a_pass(root, make_full):
 def test_vocabulary_order_does_not_matter():
     left = {"a": 1.0, "b": 2.0, "c": 3.0}
     right = dict(reversed(list(left.items())))
-    assert compare.diff("pairshift", "l", "r", left, right, "strict", 1e-6, "r")["passed"]
+    assert compare.diff("pairshift", "l", "r", left, right, "strict", 1e-6, "r").passed
 
 
 def test_items_on_one_side_only_fail_by_name():
-    comp = compare.diff("pairshift", "l", "r", {"a": 1.0, "b": 2.0}, {"a": 1.0, "zz": 2.0}, "strict", 1e-6, "r")
+    comp = compare.diff("pairshift", "l", "r", {"a": 1.0, "b": 2.0}, {"a": 1.0, "zz": 2.0}, "strict", 1e-6, "r").to_dict()
     assert not comp["passed"]
     assert comp["only_left"] == ["b"] and comp["only_right"] == ["zz"]
     assert "only left b; only right zz" in comp["message"]

@@ -7,17 +7,17 @@ import pytest
 
 from shared.core import runner
 from shared.core.errors import RegistryError
-from shared.core.registry import PACKAGES, Case, DatasetSpec, Tolerance, all_cases, case_names, get_case, register
-
+from shared.core.case import Case, Check, DatasetSpec, Tolerance
+from shared.core.registry import PACKAGES, all_cases, case_names, get_case, register
 
 
 @pytest.mark.parametrize("name", case_names())
 def test_every_case_is_complete(name):
     case = get_case(name)
     assert case.description and case.dataset.name
-    assert set(case.tolerances) == {"strict", "oracle"}
-    for tol in case.tolerances.values():
-        assert tol.value >= 0 and tol.reason.strip()
+    assert any(c.kind.agreement for c in case.checks)
+    for check in case.checks:
+        assert check.value >= 0 and check.reason.strip()
     assert case.reference in case.run_keys()
     assert len(case.spec_sha256()) == 64
 
@@ -25,10 +25,14 @@ def test_every_case_is_complete(name):
 @pytest.mark.parametrize("name", case_names())
 @pytest.mark.parametrize("side", sorted(PACKAGES))
 def test_every_implementation_has_a_module_that_declares_it(name, side):
-    path = os.path.join(PACKAGES[side], name + ".py")
-    assert os.path.exists(path), "%s lacks its twin %s" % (name, path)
-    module = importlib.import_module("%s.%s" % (PACKAGES[side], name))  # TensorFlow is imported inside run() only
-    runner.check_impls(module, get_case(name), get_case(name).impls[side])
+    case = get_case(name)
+    for impl in case.impls[side]:
+        target = case.implementations[side][impl]
+        if not case.folder:
+            assert target.module.startswith(PACKAGES[side] + "."), target.target
+            twin = target.module.replace(PACKAGES[side], PACKAGES["tf2" if side == "tf1" else "tf1"], 1)
+            assert os.path.exists(twin.replace(".", os.sep) + ".py"), "%s lacks its twin %s" % (target.module, twin)
+        assert callable(runner.resolve(case, side, impl))  # TensorFlow is imported inside run() only
 
 
 def test_an_undeclared_implementation_is_refused():
@@ -71,14 +75,38 @@ def _case(**changes):
     kwargs = dict(
         name="x", description="d", dataset=DatasetSpec("x", "linear", {}), hyperparameters={},
         impls={"tf1": ["a"], "tf2": ["b"]}, reference="tf1/a",
-        tolerances={"strict": Tolerance(1e-6, "r"), "oracle": Tolerance(1e-3, "r")})
+        checks=[Check("weights", 1e-6, "r"), Check("least_squares", 1e-3, "r")], model="linear")
     kwargs.update(changes)
     return Case(**kwargs)
 
 
-def test_missing_tolerance_refused():
-    with pytest.raises(RegistryError, match="wrong tolerances"):
-        _case(tolerances={"strict": Tolerance(1e-6, "r")})
+def test_a_case_needs_an_agreement_check():
+    with pytest.raises(RegistryError, match="no cross-side agreement check"):
+        _case(checks=[Check("least_squares", 1e-3, "r")])
+
+
+def test_unknown_or_doubled_checks_refused():
+    with pytest.raises(RegistryError, match="unknown check 'strictest'"):
+        Check("strictest", 1e-6, "r")
+    with pytest.raises(RegistryError, match="malformed checks"):
+        _case(checks=[Check("weights", 1e-6, "r"), Check("weights", 1e-5, "r")])
+
+
+def test_least_squares_only_for_a_linear_model():
+    with pytest.raises(RegistryError, match="no linear numpy model"):
+        _case(model=None)
+
+
+def test_convergence_is_required_only_when_the_case_says_so():
+    assert not Check("least_squares", 1e-3, "r").required and Check("least_squares", 1e-3, "r", required=True).required
+    assert Check("weights", 1e-6, "r", required=False).required  # agreement always decides
+
+
+def test_implementations_are_found_by_import_path():
+    case = _case(impls={"tf1": {"a": "legacy_tf1.linear:run"}, "tf2": {"b": "modern_tf2.linear:run"}})
+    assert case.implementations["tf1"]["a"].module == "legacy_tf1.linear"
+    with pytest.raises(RegistryError, match="module:function"):
+        _case(impls={"tf1": {"a": "legacy_tf1.linear"}, "tf2": ["b"]})
 
 
 def test_missing_side_refused():

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from shared.core import registry, results, runner
-from shared.core.registry import Case, Tolerance
+from shared.core.case import Case, Check
 
 FAKE = "tests.core.fakeside"
 
@@ -15,9 +15,10 @@ FAKE = "tests.core.fakeside"
 def fake_linear(monkeypatch):
     """Register-like: swap the linear case's implementations for the fake ones."""
     real = registry.get_case("linear")
+    target = FAKE + ".linear:run"
     fake = Case(real.name, real.description, real.dataset, real.hyperparameters,
-                {"tf1": ["good", "boom", "nan", "interrupt"], "tf2": ["good"]}, "tf1/good",
-                {"strict": Tolerance(1e-6, "r"), "oracle": Tolerance(1.0, "r")})
+                {"tf1": dict((i, target) for i in ("good", "boom", "nan", "interrupt", "idle")), "tf2": {"good": target}},
+                "tf1/good", [Check("weights", 1e-6, "r"), Check("least_squares", 1.0, "r")], model="linear")
     monkeypatch.setitem(registry._REGISTRY, "linear", fake)
     return fake
 
@@ -87,6 +88,27 @@ def test_override_is_applied_and_recorded_but_spec_is_the_registry_one(root, fak
     assert code == 0 and good["overrides"] == {"learning_rate": 0.5}
     assert good["coefficients"]["W"] == 5.5
     assert good["spec_sha256"] == fake_linear.spec_sha256()
+
+
+def test_override_of_the_plan_trains_the_plan_it_records(root, fake_linear):
+    code, _ = _run(root, "--impls", "good", "--override", "epochs=5", "--override", "batch_size=100",
+                   "--override", "shuffle=true", "--override", "plan_seed=3")
+    good = _read(root, "good")
+    assert code == 0, good.get("error")
+    assert good["plan"]["epochs"] == 5 and good["plan"]["batch_size"] == 100 and good["plan"]["seed"] == 3
+    assert len(good["loss_history"]) == 5 and good["steps"] == 5 * 10
+    from shared.core.plan import BatchPlan
+
+    assert good["plan_sha256"] == BatchPlan(1000, 5, 100, True, 3).sha256()
+
+
+def test_a_run_that_did_not_train_is_a_failure(root, fake_linear):
+    code, _ = _run(root, "--impls", "idle")
+    idle = _read(root, "idle")
+    assert code == 1 and idle["status"] == "error"
+    message = idle["error"]["message"]
+    assert "did not train" in message and "0 optimizer step(s) of the plan's 100" in message
+    assert "every weight still equals its start" in message and "the loss never moved" in message
 
 
 def test_bad_override_is_refused(root, fake_linear):

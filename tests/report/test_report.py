@@ -82,19 +82,19 @@ def make_summary(fail=False):
             rid = "%s/%s/%s" % (side, case, impl)
             if rid not in runs:
                 comps.append(compare.problem(case, rid, None, "missing",
-                                             "%s: no result; the %s side is missing" % (rid, side)))
+                                             "%s: no result; the %s side is missing" % (rid, side)).to_dict())
             elif runs[rid]["status"] != "ok":
                 comps.append(compare.problem(case, rid, None, "failed", "%s did not finish (failed): %s" % (
-                    rid, runs[rid]["error"].splitlines()[-1])))
+                    rid, runs[rid]["error"].splitlines()[-1])).to_dict())
         ok = sorted(rid for rid, r in runs.items() if r["case"] == case and r["status"] == "ok")
         strict, otol = spec["tolerances"]["strict"], spec["tolerances"]["oracle"]
         for rid in ok:
             if rid != ref_id:
                 comps.append(compare.diff(case, ref_id, rid, runs[ref_id]["coefficients"], runs[rid]["coefficients"],
-                                          "strict", strict["value"], strict["reason"]))
+                                          "strict", strict["value"], strict["reason"]).to_dict())
             c = compare.diff(case, rid, "oracle/%s/lstsq" % case, compare.centre(runs[rid]["coefficients"], spec["gauge"]),
                              compare.centre(info["oracle"]["coefficients"], spec["gauge"]), "oracle", otol["value"],
-                             otol["reason"])
+                             otol["reason"]).to_dict()
             c["centred"] = bool(spec["gauge"])
             comps.append(c)
     passed = all(c["passed"] for c in comps)

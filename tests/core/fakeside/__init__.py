@@ -3,7 +3,7 @@
 import os
 
 
-def setup(device, threads=0):
+def setup(device, threads=0, tf_log=False):
     """Pretend to import TensorFlow; ``FAKESIDE_DEVICE_ERROR`` makes the device check fail."""
     from shared.core.errors import DeviceError
 

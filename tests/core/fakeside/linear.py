@@ -1,22 +1,28 @@
-"""Fake linear implementations: ``good`` converges, ``boom`` raises, ``nan`` diverges, ``slow`` writes then stalls."""
+"""Fake linear implementations: ``good`` trains, ``boom`` raises, ``nan`` diverges, ``idle`` never steps,
+``interrupt`` is stopped by the user."""
 
 import time
 
 from shared.core.results import Snapshots, Trained
 
-IMPLS = ("good", "boom", "nan", "interrupt")
+IMPLS = ("good", "boom", "nan", "interrupt", "idle")
 
 
-def run(impl, case, dataset, plan):
-    if impl == "boom":
+def run(job):
+    hp, plan = job.hp, job.plan
+    if job.impl == "boom":
         raise RuntimeError("implementation exploded")
-    if impl == "interrupt":
+    if job.impl == "interrupt":
         raise KeyboardInterrupt()
-    if impl == "nan":
+    if job.impl == "nan":
         return Trained({"W": float("nan"), "b": 0.0}, [{"W": float("inf"), "b": 0.0}])
-    w = float(case.hyperparameters["W0"]) + float(case.hyperparameters.get("learning_rate", 0.0))
+    start = {"W": float(hp["W0"]), "b": float(hp["b0"])}
+    if job.impl == "idle":
+        snapshots = [dict(start) for _ in range(plan.epochs)]
+        return Trained(start, snapshots, steps=0, start=start)
     snapshots = Snapshots()
     for epoch in range(plan.epochs):
         time.sleep(0.02 if epoch == 0 else 0.001)  # a slow first epoch, as start-up makes it
+        w = float(hp["W0"]) + float(hp.get("learning_rate", 0.0)) * (epoch + 1) / plan.epochs
         snapshots.take({"W": w, "b": 0.5})
-    return Trained({"W": w, "b": 0.5}, snapshots)
+    return Trained(snapshots[-1], snapshots, steps=plan.epochs * plan.batches_per_epoch, start=start)
