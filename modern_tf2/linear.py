@@ -66,7 +66,7 @@ def _custom(impl: str, hp, x, y, plan) -> Trained:
 def _keras(impl: str, hp, x, y, plan) -> Trained:
     import tensorflow as tf
 
-    from modern_tf2.pairs import fit_plan, keras_module, plan_dataset
+    from modern_tf2.feeding import fit_plan, keras_module, plan_dataset
 
     keras = keras_module(impl)
     with tf.device(current()):

@@ -10,20 +10,10 @@ import numpy as np
 
 from shared.core.cases import ftrl_kwargs
 from shared.core.models import named, pair_names
-from shared.core.results import Snapshots, Trained
+from shared.core.results import Trained
 
-from modern_tf2.device import current, placed
-
-
-def keras_module(impl: str):
-    """``tf_keras`` (Keras 2) for ``keras2*`` implementations, ``keras`` (Keras 3) otherwise."""
-    if impl.startswith("keras2"):
-        import tf_keras
-
-        return tf_keras
-    import keras
-
-    return keras
+from modern_tf2.device import placed
+from modern_tf2.feeding import fit_plan, keras_module, on_device, plan_dataset
 
 
 def ftrl(keras, hp: Dict[str, float], fused: bool = False):
@@ -42,44 +32,11 @@ def item_columns(items: List[str]) -> Dict[str, object]:
         for key in ("item1", "item2"))
 
 
-def plan_dataset(plan, features, label):
-    """A ``tf.data.Dataset`` of every epoch's batches in the plan's order (no shuffle of its own).
-
-    ``features`` is an array or a dict of arrays (rows first), ``label`` an array; each batch gathers
-    its rows by the plan's order, and epochs never share a batch.
-    """
-    import tensorflow as tf
-
-    tensors = tf.nest.map_structure(tf.constant, (features, label))
-    batches = row_batches(*plan.blocks()).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
-    return batches.prefetch(1)
-
-
-def row_batches(full, tail=None):
-    """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
-    import tensorflow as tf
-
-    def epoch_batches(*blocks):
-        batches = tf.data.Dataset.from_tensor_slices(blocks[0])
-        return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches
-
-    epochs = tf.data.Dataset.from_tensor_slices((full,) if tail is None else (full, tail))
-    return epochs.flat_map(epoch_batches)
-
-
 def pair_features(dataset, string_columns: List[str], float_columns: List[str]) -> Dict[str, np.ndarray]:
     """The model inputs of a pair dataset by column name."""
     out = dict((c, dataset.strings(c).astype(str)) for c in string_columns)
     out.update((c, dataset.floats(c)) for c in float_columns)
     return out
-
-
-def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]]) -> Snapshots:
-    """One ``fit`` over the whole plan (``steps_per_epoch`` keeps the iterator across epochs); a snapshot per epoch."""
-    snapshots = Snapshots()
-    snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.take(read()))
-    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0, callbacks=[snap])
-    return snapshots
 
 
 def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callable[[], Dict[str, float]],
@@ -114,11 +71,3 @@ def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:
     """Names of the dense kernel's rows: Keras 3's ``StringLookup`` puts an OOV slot (``None``) before each group."""
     oov = [None] if impl == "keras3" else []
     return [name for group in pair_names(kind, items) for name in oov + group]
-
-
-def on_device(build: Callable):
-    """Build a model under the pinned device."""
-    import tensorflow as tf
-
-    with tf.device(current()):
-        return build()

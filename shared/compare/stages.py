@@ -66,6 +66,8 @@ def settings_diff(left: Mapping[str, Any], right: Mapping[str, Any]) -> List[Dic
 def _flatten(settings: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
     out = {}  # type: Dict[str, Any]
     for key, value in settings.items():
+        if key == "class":  # tf.train.AdamOptimizer vs keras.Adam: the migration itself, not a setting
+            continue
         name = prefix + str(key)
         if isinstance(value, Mapping):
             out.update(_flatten(value, name + "."))

@@ -10,7 +10,7 @@ import enum
 import hashlib
 import json
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from shared.core.envs import SIDES
 from shared.core.errors import RegistryError
@@ -206,8 +206,16 @@ def _impls(name: str, impls: ImplsArg) -> "OrderedDict[str, OrderedDict[str, Imp
     return out
 
 
+LOSSES = ("mse", "logloss")
+
+
 class Case(object):
-    """A model reproduced on both sides (see the module docstring)."""
+    """A model reproduced on both sides (see the module docstring).
+
+    Loss curves come from the kit's linear numpy model (``model``, which also gives the oracle), else
+    from a numpy forward pass the case declares (``forward(weights, frame) -> predictions``, with its
+    ``label`` column and ``loss``), else from each side evaluating its own model after every epoch.
+    """
 
     def __init__(
         self,
@@ -224,6 +232,9 @@ class Case(object):
         names: Optional[Mapping[str, Mapping[str, str]]] = None,
         probe_rows: int = 256,
         folder: Optional[str] = None,
+        forward: Optional[Callable[[Mapping[str, Any], Any], Any]] = None,
+        label: Optional[str] = None,
+        loss: str = "mse",
     ) -> None:
         self.name = name
         self.description = description
@@ -239,9 +250,22 @@ class Case(object):
         self.names = dict((k, dict(v)) for k, v in (names or {}).items())
         self.probe_rows = int(probe_rows)
         self.folder = folder
+        self.forward = forward
+        self.label = label
+        self.loss = loss
         self._validate()
 
     def _validate(self) -> None:
+        if self.loss not in LOSSES:
+            raise RegistryError("case %r has loss %r" % (self.name, self.loss), expected="one of " + ", ".join(LOSSES),
+                                found=repr(self.loss), fix="loss='mse' (regression) or 'logloss' (binary, logits)")
+        if self.forward is not None and not self.label:
+            raise RegistryError(
+                "case %r has a numpy forward pass but no label column" % self.name,
+                expected="label='<the target column>' beside forward=...",
+                found="label=None",
+                fix="name the column the loss compares predictions with",
+            )
         kinds = [c.kind for c in self.checks]
         if not all(isinstance(c, Check) for c in self.checks) or len(set(kinds)) != len(kinds):
             raise RegistryError(
@@ -323,6 +347,9 @@ class Case(object):
             "tolerances": dict((c.kind.comparison, c.tolerance.to_dict()) for c in self.checks),
             "gauge": list(self.gauge),
             "model": self.model,
+            "forward": getattr(self.forward, "__name__", None),
+            "label": self.label,
+            "loss": self.loss,
             "folder": self.folder,
         }  # type: Dict[str, Any]
         if self.init is not None:

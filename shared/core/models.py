@@ -106,3 +106,18 @@ def design(dataset, hyperparameters: Mapping[str, float]) -> Design:
 def loss_curve(d: Design, snapshots: List[Dict[str, float]]) -> List[float]:
     """Full-data MSE after each epoch, from the coefficient snapshots an implementation took."""
     return [d.mse(s) for s in snapshots]
+
+
+def loss_value(kind: str, outputs, labels) -> float:
+    """The full-data loss in float64: ``mse`` of predictions, or ``logloss`` (sigmoid cross-entropy) of logits."""
+    out = np.asarray(outputs, dtype=np.float64).reshape(-1)
+    y = np.asarray(labels, dtype=np.float64).reshape(-1)
+    if kind == "mse":
+        return float(np.mean((out - y) ** 2))
+    return float(np.mean(np.maximum(out, 0) - out * y + np.log1p(np.exp(-np.abs(out)))))
+
+
+def forward_curve(case, dataset, snapshots: List[Dict[str, float]]) -> List[float]:
+    """Full-data loss after each epoch from the case's numpy forward pass over the snapshots."""
+    labels = dataset.frame[case.label].to_numpy(np.float64)
+    return [loss_value(case.loss, case.forward(s, dataset.frame), labels) for s in snapshots]

@@ -44,6 +44,13 @@ class Snapshots(list):
         self.append(dict(weights))
         self.times.append(time.perf_counter())
 
+    def mapped(self, convert) -> "Snapshots":
+        """The same epochs, each snapshot passed through ``convert`` (e.g. to canonical names), times kept."""
+        out = Snapshots()
+        out.extend(convert(s) for s in self)
+        out.times = list(self.times)
+        return out
+
 
 class Trained(object):
     """What an implementation's ``run`` returns.

@@ -287,6 +287,8 @@ class _Side(object):
         """The full-data loss per epoch: from the case's numpy model where it has one, else as the side measured it."""
         if design is not None:
             return models.loss_curve(design, trained.snapshots)
+        if job.case.forward is not None:
+            return models.forward_curve(job.case, job.dataset, trained.snapshots)
         if trained.losses is None:
             if job.case.check("loss"):
                 raise TrainingError(
