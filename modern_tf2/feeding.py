@@ -62,8 +62,10 @@ def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]],
         if first_step is not None and "weights" not in first_step:
             first_step["weights"] = read()
 
-    snap = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.take(read()),
-                                          on_train_batch_end=after_batch if first_step is not None else None)
+    hooks = {"on_epoch_end": lambda epoch, logs: snapshots.take(read())}
+    if first_step is not None:
+        hooks["on_train_batch_end"] = after_batch
+    snap = keras.callbacks.LambdaCallback(**hooks)
     model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0, callbacks=[snap])
     return snapshots
 

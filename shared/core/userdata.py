@@ -9,10 +9,20 @@ import numpy as np
 
 from shared.core import SCHEMA_VERSION, atomic
 from shared.core.data import MANIFEST, data_dir, read_manifest
-from shared.core.datasets import SCHEMAS
 from shared.core.errors import DataError
-from shared.core.registry import Case
+from shared.core.case import Case
 from shared.core.tables import read_frame
+
+
+def read_items(path: str) -> set:
+    """The item names of an item list, one per line, read exactly as the CSV reads them.
+
+    Only the line end is removed: a name with leading or trailing spaces keeps them, as pandas keeps
+    them in the pairs file, so the two agree on what a name is. Empty lines are skipped.
+    """
+    with open(path, newline="") as handle:
+        names = [line.rstrip("\r\n") for line in handle]
+    return set(n for n in names if n != "")
 
 
 def import_user(results: str, case: Case, csv_path: str, items_path: Optional[str] = None,
@@ -23,17 +33,15 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
     duplicate rows are refused unless ``allow_duplicates``. Later runs verify its checksum like
     generated data and never regenerate over it.
     """
-    generator = case.dataset.generator
     if not os.path.exists(csv_path):
         raise DataError("pairs file %s does not exist" % csv_path, expected="a CSV file",
                         found="no such file", fix="check the path")
     with open(csv_path, "rb") as handle:
         payload = handle.read()
-    frame = read_frame(io.BytesIO(payload), generator, csv_path)
-    strings = [c for c, k in SCHEMAS[generator] if k == "s"]
+    frame = read_frame(io.BytesIO(payload), case.dataset.columns(), csv_path)
+    strings = [c for c, k in case.dataset.columns() if k == "s"]
     if items_path is not None:
-        with open(items_path) as handle:
-            vocabulary = set(line.strip() for line in handle if line.strip())
+        vocabulary = read_items(items_path)
         used = set()  # type: set
         for column in strings:
             used.update(frame[column].astype(str))
@@ -42,7 +50,7 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
             raise DataError(
                 "pairs file %s names %d item(s) not in %s" % (csv_path, len(unseen), items_path),
                 expected="every item1/item2 in the item list",
-                found="unseen: " + ", ".join(unseen[:10]) + (" ..." if len(unseen) > 10 else ""),
+                found="unseen: " + ", ".join(repr(n) for n in unseen[:10]) + (" ..." if len(unseen) > 10 else ""),
                 fix="add them to the item list or drop those rows",
             )
     duplicated = frame.duplicated(keep="first")

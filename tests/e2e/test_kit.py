@@ -146,10 +146,10 @@ def test_tf1_input_keeps_the_data_out_of_the_graph(pythons, twin_runs):
     """The input_fn feeds columns and plan at session start: the GraphDef stays small whatever the rows."""
     code = "\n".join([
         "import tensorflow as tf",
-        "from shared import data",
+        "from shared.core import data",
         "from shared.core.plan import for_case",
         "from shared.core.registry import get_case",
-        "from legacy_tf1.pairs import plan_input_fn",
+        "from legacy_tf1.feeding import plan_input_fn",
         "case = get_case('pairshift')",
         "ds = data.load(%r, case)" % twin_runs[0],
         "fn, feed = plan_input_fn(ds, for_case(case, ds.n_rows), ['item1', 'item2'], [])",
