@@ -37,8 +37,8 @@ def run(job) -> Trained:
     hp = job.hp
     model = on_device(lambda: build(keras))
     live = variables(job.impl, model)
-    for name, value in job.start_values().items():
-        live[name].assign(value)
+    for name, value in job.start_for(dict((n, v.numpy()) for n, v in live.items())).items():
+        live[name].assign(value)  # the name map is checked first: an unmapped or unused variable is an error
     loss = keras.losses.MeanSquaredError()
     optimizer = keras.optimizers.Adam(learning_rate=hp["learning_rate"], beta_1=hp["beta_1"], beta_2=hp["beta_2"],
                                       epsilon=hp["epsilon"])

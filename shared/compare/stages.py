@@ -57,9 +57,11 @@ def settings_diff(left: Mapping[str, Any], right: Mapping[str, Any]) -> List[Dic
     """Every effective setting (dotted name) whose value differs between two runs, or that only one has."""
     a, b = _flatten(left), _flatten(right)
     out = []
+    missing = "<not recorded>"
     for key in sorted(set(a) | set(b)):
-        if a.get(key, "<not recorded>") != b.get(key, "<not recorded>"):
-            out.append({"setting": key, "left": a.get(key, "<not recorded>"), "right": b.get(key, "<not recorded>")})
+        x, y = a.get(key, missing), b.get(key, missing)
+        if _close(x) != _close(y):
+            out.append({"setting": key, "left": x, "right": y})
     return out
 
 
@@ -72,7 +74,7 @@ def _flatten(settings: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
         if isinstance(value, Mapping):
             out.update(_flatten(value, name + "."))
         else:
-            out[name] = _close(value)
+            out[name] = value
     return out
 
 

@@ -184,6 +184,13 @@ class Job(object):
             return dict(live)
         return self.names.to_canonical(live)
 
+    def start_for(self, live: Mapping[str, Any]) -> Dict[str, Any]:
+        """The shared start for the model's variables (``name -> current value``), keyed by those names,
+        after checking that the name map covers them both ways, with the case's shapes."""
+        self.canonical(live)
+        start = self.start_values()
+        return dict((name, start[NameMap.key(name)] if self.names is not None else start[name]) for name in live)
+
     def start_values(self) -> Dict[str, Any]:
         """The shared initial weights by this implementation's variable names."""
         if self.init is None:

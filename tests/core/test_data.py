@@ -3,6 +3,8 @@
 import json
 import os
 
+import numpy as np
+
 import pytest
 
 from shared.core import data, tables, userdata
@@ -98,7 +100,7 @@ def test_user_pairs_file_imported_and_verified(tmp_path, root):
 def test_user_pairs_with_unseen_items_refused(tmp_path, root):
     path = _write(tmp_path, "item1,item2,dif\na,b,1.0\nb,zz,0.5\n")
     items = _write(tmp_path, "a\nb\n", "items.txt")
-    with pytest.raises(DataError, match="unseen: zz"):
+    with pytest.raises(DataError, match="unseen: 'zz'"):
         userdata.import_user(root, get_case("pairshift"), path, items, log=lambda *_: None)
 
 
@@ -125,3 +127,73 @@ def test_truncated_manifest_row_count_refused(root):
         json.dump(manifest, handle)
     with pytest.raises(DataError, match="rows but its manifest says"):
         data.load(root, get_case("linear"))
+
+
+def test_item_names_with_spaces_are_read_as_the_csv_reads_them(tmp_path, root):
+    path = _write(tmp_path, "item1,item2,dif\n lead,trail ,1.0\ntrail , lead,-1.0\n")
+    items = _write(tmp_path, " lead\ntrail \n\n", "items.txt")
+    entry = userdata.import_user(root, get_case("pairshift"), path, items, log=lambda *_: None)
+    assert entry["rows"] == 2
+    assert data.load(root, get_case("pairshift")).items() == [" lead", "trail "]
+
+
+def test_unseen_item_names_are_quoted_so_spaces_show(tmp_path, root):
+    path = _write(tmp_path, "item1,item2,dif\na,b ,1.0\n")
+    items = _write(tmp_path, "a\nb\n", "items.txt")
+    with pytest.raises(DataError, match="unseen: 'b '"):
+        userdata.import_user(root, get_case("pairshift"), path, items, log=lambda *_: None)
+
+
+def test_probe_set_is_written_once_with_its_checksum_and_verified(root):
+    case = get_case("pairshift")
+    entry = data.read_manifest(root)["datasets"]["pairshift"]["probe"]
+    probe = data.load_probe(root, case)
+    assert probe.n_rows == entry["rows"] == data.PROBE_ROWS
+    full = data.load(root, case).frame
+    rows = data.probe_rows(len(full))
+    assert probe.frame["dif"].tolist() == full["dif"].iloc[rows].tolist()
+    with open(os.path.join(data.data_dir(root), entry["file"]), "ab") as handle:
+        handle.write(b"a,b,1.0\n")
+    with pytest.raises(ChecksumError, match="does not match its manifest"):
+        data.load_probe(root, case)
+
+
+def _user_case(tmp_path, text, schema=(("x", "f"), ("y", "f"))):
+    from shared.core.case import Case, Check, DatasetSpec, Init, InitSpec
+
+    source = _write(tmp_path, text, "mine.csv")
+    return Case("mine", "d", DatasetSpec("mine", "csv", schema=list(schema), source=source), {"epochs": 1},
+                {"tf1": {"a": "m:run"}, "tf2": {"b": "m:run"}}, "tf1/a", [Check("weights", 1e-6, "r")],
+                init=InitSpec(1, {"k": Init("glorot_uniform", (1, 2))}))
+
+
+def test_a_users_csv_is_copied_in_with_its_init_and_follows_its_source(tmp_path, root):
+    case = _user_case(tmp_path, "x,y\n1.0,2.0\n3.0,4.0\n")
+    data.ensure(root, [case], log=lambda *_: None)
+    assert data.load(root, case).frame["y"].tolist() == [2.0, 4.0]
+    init = data.load_init(root, case)
+    assert init["k"].shape == (1, 2) and init["k"].dtype == np.float32
+    with open(case.dataset.source, "a") as handle:
+        handle.write("5.0,6.0\n")
+    said = []
+    data.ensure(root, [case], log=said.append)
+    assert data.load(root, case).n_rows == 3 and "source changed" in said[0]
+
+
+def test_a_users_csv_that_breaks_its_schema_is_refused_with_the_line(tmp_path, root):
+    case = _user_case(tmp_path, "x,y\n1.0,2.0\n3.0,oops\n")
+    with pytest.raises(DataError, match="column 'y' at line 3"):
+        data.ensure(root, [case], log=lambda *_: None)
+    case = _user_case(tmp_path, "x,z\n1.0,2.0\n")
+    with pytest.raises(DataError, match="lacks column"):
+        data.ensure(root, [case], log=lambda *_: None)
+
+
+def test_tampered_initial_weights_are_refused(tmp_path, root):
+    case = _user_case(tmp_path, "x,y\n1.0,2.0\n")
+    data.ensure(root, [case], log=lambda *_: None)
+    entry = data.read_manifest(root)["inits"]["mine"]
+    with open(os.path.join(data.data_dir(root), entry["file"]), "a") as handle:
+        handle.write(" ")
+    with pytest.raises(ChecksumError, match="does not match its manifest"):
+        data.load_init(root, case)
