@@ -1,5 +1,6 @@
 """Sessions of the TF 1.x -> 2.x reproduction kit; the logic lives in the packages (``python -m ...``)."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -11,14 +12,20 @@ nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tf1", "tf2"]
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+_TABLE = importlib.util.spec_from_file_location("tfkit_envs", os.path.join(HERE, "shared", "core", "envs.py"))
+TABLE = importlib.util.module_from_spec(_TABLE)
+_TABLE.loader.exec_module(TABLE)  # the kit's one table of sides and envs (stdlib only), loaded from its file
+ENVS = TABLE.ENVS
 PY311 = "3.11"
-SIDES = {"tf1": "legacy_tf1", "tf2": "modern_tf2"}
 IMAGES = ("tf1-cpu", "tf2-cpu")  # CUDA images on GPU hosts: nox -s images -- tf1-cuda tf2-cuda
 
 
 def host(*args: str) -> subprocess.CompletedProcess:
     """Run a stdlib-only helper module of the kit with nox's own interpreter, from this folder."""
-    return subprocess.run([sys.executable, "-m", *args], cwd=os.path.dirname(os.path.abspath(__file__)),
+    return subprocess.run([sys.executable, "-m", *args], cwd=HERE,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
 
@@ -34,7 +41,8 @@ def need_py37(session: nox.Session) -> None:
 
 def built_envs() -> dict:
     """``TFKIT_TF1_PYTHON`` / ``TFKIT_TF2_PYTHON`` for the side envs nox has built, for end-to-end tests."""
-    pythons = dict((env, os.path.abspath(os.path.join(".nox", env, "bin", "python"))) for env in SIDES)
+    pythons = dict((env.side, os.path.abspath(os.path.join(".nox", env.name, "bin", "python"))) for env in ENVS.values()
+                   if env.main)
     return dict(("TFKIT_%s_PYTHON" % env.upper(), path) for env, path in pythons.items() if os.path.exists(path))
 
 
@@ -56,7 +64,7 @@ def side(session: nox.Session, env: str) -> None:
     """Prepare the shared data, then train every case of one side in ONE interpreter; compare afterwards."""
     session.notify("compare", posargs=session.posargs)
     lock = install(session, env)
-    session.run("python", "-m", SIDES[env], "--prepare", "--env", env, "--lock", lock, *session.posargs)
+    session.run("python", "-m", ENVS[env].package, "--prepare", "--env", env, "--lock", lock, *session.posargs)
 
 
 @nox.session(python=PY37 or False)

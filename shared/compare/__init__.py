@@ -14,7 +14,6 @@ import os
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from shared import baselines
 from shared.compare.diff import centre, diff, pair, problem, same_inputs, series  # noqa: F401 - public boundary
 from shared.compare.record import Comparison, Kind
 from shared.compare.stages import first_divergence, settings_diff
@@ -144,8 +143,11 @@ def _epochs(curve) -> Dict[str, float]:
 
 
 def compare_case(ctx: CaseContext, runs: Mapping[str, Dict[str, Any]], stand_in: bool = False,
-                 bl: Optional[baselines.CaseBaseline] = None) -> List[Comparison]:
-    """All comparisons of one case; ``stand_in`` lets the golden baseline replace a missing TF1 run."""
+                 bl=None) -> List[Comparison]:
+    """All comparisons of one case; ``stand_in`` lets the golden baseline replace a missing TF1 run
+    (``bl``: the case's :class:`shared.baselines.CaseBaseline`)."""
+    from shared import baselines  # baselines build on this package's records: imported when used
+
     case = ctx.case
     out = []  # type: List[Comparison]
     bl = bl or baselines.CaseBaseline(case, ctx.data_sha)
@@ -218,6 +220,8 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
     A missing TF1 run is a failure unless ``stand_in`` (a runner where TF 1.15 cannot be installed
     says so explicitly) and a usable golden baseline covers it.
     """
+    from shared import baselines
+
     use_folders(cases_from)
     cases = select(case_names) if case_names else all_cases()
     runs = load_runs(root)

@@ -209,6 +209,16 @@ def _impls(name: str, impls: ImplsArg) -> "OrderedDict[str, OrderedDict[str, Imp
 LOSSES = ("mse", "logloss")
 
 
+def _shown(path: Optional[str]) -> Optional[str]:
+    """A case folder relative to the working directory when it lies inside it (no machine paths in records)."""
+    import os
+
+    if path is None:
+        return None
+    here = os.path.abspath(os.getcwd())
+    return os.path.relpath(path, here) if os.path.abspath(path).startswith(here + os.sep) else path
+
+
 class Case(object):
     """A model reproduced on both sides (see the module docstring).
 
@@ -350,7 +360,7 @@ class Case(object):
             "forward": getattr(self.forward, "__name__", None),
             "label": self.label,
             "loss": self.loss,
-            "folder": self.folder,
+            "folder": _shown(self.folder),
         }  # type: Dict[str, Any]
         if self.init is not None:
             out["init"] = self.init.to_dict()

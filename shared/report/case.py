@@ -2,7 +2,7 @@
 
 from typing import Any, List, Mapping
 
-from shared.report.document import bullets, code, heading, para, table, verdict
+from shared.report.document import bullets, code, heading, para, table, verdict, verdict_of
 from shared.report.format import PROBLEM_KINDS, fmt_diff, fmt_ratio, fmt_tol, fmt_value, kind_order, slug
 
 OTHER_TITLES = {
@@ -17,7 +17,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
     spec = info.get("spec") or {}
     runs = summary.get("runs", {})
     mine = [c for c in summary.get("comparisons", []) if c["case"] == name]
-    ok = bool(mine) and all(c["passed"] for c in mine)
+    ok = bool(mine) and all(c["passed"] or c.get("gating") is False for c in mine)
     tols = spec.get("tolerances") or {}
     oracle = info.get("oracle") or {}
     out = [heading(2, ["Case ", code(name)], "case-" + slug(name)),
@@ -41,7 +41,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
         out.append(table(["run", "max |\u0394|", "RMS \u0394", "max/tol", "tolerance", "worst coefficient", "result"],
                          [[code(c["right"]), fmt_diff(c["max_abs_diff"]), fmt_diff(c.get("rms_diff")),
                            fmt_ratio(c["max_abs_diff"], c["tolerance"]), fmt_tol(c["tolerance"]), _worst(c),
-                           verdict(c["passed"])] for c in strict], numeric=(1, 2, 3, 4)))
+                           verdict_of(c)] for c in strict], numeric=(1, 2, 3, 4)))
     else:
         out.append(para("No run could be compared with the reference."))
 
@@ -57,7 +57,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
                          fmt_ratio(c["max_abs_diff"], c["tolerance"]), fmt_tol(c["tolerance"]), _worst(c),
                          "%.6g" % hist[-1] if hist else "\u2014",
                          "%.2f" % (r.get("timings") or {}).get("train_s") if (r.get("timings") or {}).get("train_s")
-                         is not None else "\u2014", verdict(c["passed"])])
+                         is not None else "\u2014", verdict_of(c)])
         out.append(table(["run", "max |\u0394|", "RMS \u0394", "max/tol", "tolerance", "worst coefficient",
                           "final loss", "train s", "result"], rows, numeric=(1, 2, 3, 4, 6, 7)))
     else:
@@ -77,7 +77,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
                           "result"],
                          [[code(c["left"]), code(c.get("right")), fmt_diff(c.get("max_abs_diff")),
                            fmt_diff(c.get("rms_diff")), fmt_ratio(c.get("max_abs_diff"), c.get("tolerance")),
-                           fmt_tol(c.get("tolerance")), _worst(c), verdict(c["passed"])] for c in group],
+                           fmt_tol(c.get("tolerance")), _worst(c), verdict_of(c)] for c in group],
                          numeric=(2, 3, 4, 5)))
     problems = [c for c in mine if c["kind"] in PROBLEM_KINDS]
     if problems:

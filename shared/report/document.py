@@ -14,6 +14,13 @@ def verdict(passed: bool) -> Tuple[str, str]:
     return ("pass", "PASS") if passed else ("fail", "FAIL")
 
 
+def verdict_of(comparison) -> Tuple[str, str]:
+    """PASS, FAIL, or REPORTED for a check the case reports without requiring it (a convergence note)."""
+    if not comparison.get("passed") and comparison.get("gating") is False:
+        return ("note", "REPORTED")
+    return verdict(bool(comparison.get("passed")))
+
+
 def heading(level: int, text: Any, anchor: Optional[str] = None) -> tuple:
     return ("h", level, _inline(text), anchor)
 

@@ -20,6 +20,15 @@ def failures(summary: Mapping[str, Any], failed: Sequence[Mapping[str, Any]]) ->
     for c in numeric:
         out.append(heading(3, ["%s %s: " % (c["case"], c["kind"]), code(c["left"]), " vs ", code(c.get("right"))]))
         out.append(para(verdict(False), " ", c.get("message", "")))
+        if c.get("settings_diff"):  # what differs in the settings explains most red runs: shown first
+            out.append(para("Effective settings that differ (read from the live objects on each side):"))
+            out.append(table(["setting", "left: %s" % c["left"], "right: %s" % c.get("right")],
+                             [[code(d["setting"]), code(d["left"]), code(d["right"])] for d in c["settings_diff"]]))
+        if c.get("first_divergence"):
+            d = c["first_divergence"]
+            out.append(para("First divergence: stage %s (%s): %s." % (
+                d.get("index"), d.get("stage") if d.get("stage") != "epoch" else "epoch %s" % d.get("epoch"),
+                d.get("detail"))))
         if c.get("worst"):
             tol = c.get("tolerance")
             out.append(table(

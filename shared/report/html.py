@@ -20,7 +20,7 @@ def _html_inline(parts: Sequence[Any]) -> str:
             out.append("<code>%s</code>" % _h(text))
         elif kind == "link":
             out.append('<a href="%s">%s</a>' % (_h(p[2]), _h(text)))
-        elif kind in ("pass", "fail"):
+        elif kind in ("pass", "fail", "note"):
             out.append('<span class="badge %s">%s</span>' % (kind, _h(text)))
         else:
             out.append("<b>%s</b>" % _h(text))
@@ -72,7 +72,7 @@ th,td{border:1px solid #d0d7de;padding:4px 9px;text-align:left;vertical-align:to
 tbody tr:nth-child(even) td{background:#fafbfc}tbody tr.bad td{background:#fff1f0}td.num{text-align:right;white-space:nowrap;
 font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .badge{display:inline-block;font-weight:700;font-size:12px;padding:1px 7px;border-radius:10px;white-space:nowrap}
-.badge.pass{background:#dafbe1;color:#116329}.badge.fail{background:#cf222e;color:#fff}
+.badge.pass{background:#dafbe1;color:#116329}.badge.note{background:#ddf4ff;color:#0969da}.badge.fail{background:#cf222e;color:#fff}
 .verdict{font-size:17px;padding:10px 14px;border-radius:6px}.verdict.ok{background:#dafbe1;border:1px solid #4ac26b}
 .verdict.bad{background:#ffebe9;border:1px solid #ff8182}
 .failures{border:2px solid #cf222e;border-radius:8px;padding:0 18px 8px;margin:18px 0;background:#fffafa}

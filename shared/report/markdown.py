@@ -26,6 +26,8 @@ def _md_inline(parts: Sequence[Any]) -> str:
             out.append("**\u274c %s**" % text)
         elif kind == "pass":
             out.append("\u2705 %s" % text)
+        elif kind == "note":
+            out.append("\u2139\ufe0f %s" % text)
         else:  # emphasis must not end in a space, or CommonMark shows the asterisks
             stripped = text.rstrip()
             out.append("**%s**%s" % (_md_text(stripped), text[len(stripped):]))

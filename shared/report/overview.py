@@ -28,8 +28,8 @@ def overview(summary: Mapping[str, Any]) -> List[tuple]:
             worst = max(ks, key=lambda c: c["max_abs_diff"]) if ks else None
             row.append(fmt_diff(worst["max_abs_diff"]) if worst else "\u2014")
             row.append(fmt_tol(worst["tolerance"]) if worst else "\u2014")
-        row += ["%d of %d" % (sum(1 for c in mine if not c["passed"]), len(mine)),
-                verdict(bool(mine) and all(c["passed"] for c in mine))]
+        row += ["%d of %d" % (sum(1 for c in mine if not (c["passed"] or c.get("gating") is False)), len(mine)),
+                verdict(bool(mine) and all(c["passed"] or c.get("gating") is False for c in mine))]
         rows.append(row)
     return [heading(2, "Overview", "overview"),
             table(["case", "runs", "vs reference: max |\u0394|", "tolerance", "vs oracle: max |\u0394|", "tolerance",
