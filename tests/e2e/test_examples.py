@@ -118,3 +118,32 @@ def test_running_a_side_imports_no_host_only_code(pythons, tmp_path):
         lines = [l for l in proc.stdout.splitlines() if l.startswith("HOST-ONLY:")]
         assert proc.returncode == 0 and lines, proc.stdout[-3000:]
         assert lines[0] == "HOST-ONLY: none", "%s imported host-only modules: %s" % (side, lines[0])
+
+
+def test_a_users_own_pairs_file_passes_with_convergence_reported_and_no_baseline_refusal(pythons, tmp_path):
+    """2,935 rows with odd item names: the migration holds; convergence is reported; the kit's baseline is not this data's."""
+    import numpy as np
+
+    rs = np.random.RandomState(5)
+    names = [" lead", "trail ", "Zürich café", "a-b", "x.y", "1", "UPPER"] + ["it%02d" % i for i in range(33)]
+    first = rs.randint(0, len(names), 2935)
+    second = (first + 1 + rs.randint(0, len(names) - 1, 2935)) % len(names)
+    values = rs.normal(size=len(names))
+    lines = ["item1,item2,dif"] + ["%s,%s,%.6f" % (names[a], names[b], values[a] - values[b] + 0.05 * rs.normal())
+                                   for a, b in zip(first, second)]
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    root = str(tmp_path / "r")
+    prep = kit(pythons["tf2"], "shared", "prepare", "--results", root, "--cases", "pairshift", "--pairs-csv", str(pairs))
+    assert prep.returncode == 0, prep.stdout
+    for side, package in (("tf1", "legacy_tf1"), ("tf2", "modern_tf2")):
+        out = kit(pythons[side], package, "--results", root, "--cases", "pairshift")
+        assert out.returncode == 0, out.stdout[-3000:]
+    summary = compare.summarize(root, ["pairshift"])
+    assert summary["passed"], compare.table(summary)
+    strict = [c for c in summary["comparisons"] if c["kind"] == "strict"]
+    assert len(strict) == 3 and all(c["max_abs_diff"] <= 1e-5 for c in strict)
+    assert not [c for c in summary["comparisons"] if c["kind"].startswith("baseline")]
+    assert summary["cases"]["pairshift"]["baseline"] == "none for this data"
+    oracle = [c for c in summary["comparisons"] if c["kind"] == "oracle"]
+    assert oracle and all(c["gating"] is False for c in oracle)
