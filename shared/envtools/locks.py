@@ -11,6 +11,7 @@ import re
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
+from shared.core.envs import ENVS
 from shared.core.errors import EnvError
 
 ENVS_DIR = "envs"
@@ -32,9 +33,15 @@ class LockSpec(object):
         return os.path.join(root, ENVS_DIR, self.name + ".txt")
 
 
-LOCKS = OrderedDict((s.name, s) for s in [
-    LockSpec("tf1", "3.7.16", "x86_64-manylinux_2_17"),
-    LockSpec("tf2", "3.11"),
+RESOLVE_FOR = {"3.7": ("3.7.16", "x86_64-manylinux_2_17")}  # TF 1.15 / 2.11 wheels: CPython 3.7 on manylinux2014
+
+
+def _env_lock(env) -> LockSpec:
+    python, platform = RESOLVE_FOR.get(env.python, (env.python, "x86_64-manylinux_2_28"))
+    return LockSpec(env.lock[:-len(".txt")], python, platform)
+
+
+LOCKS = OrderedDict((s.name, s) for s in [_env_lock(e) for e in ENVS.values()] + [
     LockSpec("report", "3.11"),
     LockSpec("tests", "3.11"),
     LockSpec("tests-py37", "3.7.16", "x86_64-manylinux_2_17"),
