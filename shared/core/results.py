@@ -96,6 +96,15 @@ class Trained(object):
         """The weights in their JSON form (a scalar as a float, a tensor as nested lists)."""
         return to_json(self.weights)
 
+    def stage_points(self) -> Dict[str, Any]:
+        """The staged-comparison points in JSON form: ``start`` and what the implementation recorded."""
+        out = {}  # type: Dict[str, Any]
+        if self.start is not None:
+            out["start"] = to_json(self.start)
+        for key, value in self.stages.items():
+            out[key] = to_json(value) if isinstance(value, Mapping) else np.asarray(value, dtype=np.float64).tolist()
+        return out
+
     def epoch_timings(self, started: float) -> Dict[str, Optional[float]]:
         """``first_epoch_s`` (from ``started``: start-up included) and ``epoch_s``, the mean of the later epochs.
 
@@ -143,6 +152,69 @@ class Trained(object):
             )
 
 
+class CaseInputs(object):
+    """What every result of one case in one env shares: the hashes of what it trained on, taken once per case."""
+
+    def __init__(self, case, dataset=None, plan=None, overrides: Optional[Mapping[str, Any]] = None, probe=None,
+                 init_sha256: Optional[str] = None) -> None:
+        self.case = case.name
+        self.data_sha256 = dataset.sha256 if dataset is not None else None
+        self.arrays_sha256 = dataset.arrays_sha256() if dataset is not None else None
+        self.plan_sha256 = plan.sha256() if plan is not None else None
+        self.plan = plan.to_dict() if plan is not None else None
+        self.probe_sha256 = probe.sha256 if probe is not None else None
+        self.init_sha256 = init_sha256
+        self.spec_sha256 = case.spec_sha256()
+        self.hyperparameters = dict(case.hyperparameters, **(overrides or {}))
+        self.overrides = dict(overrides or {})
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(vars(self))
+
+
+class Result(object):
+    """One implementation's result, as ``runs/<env>/<case>/<impl>.json`` holds it: who ran, on what, and the outcome.
+
+    Built by the runner only; :meth:`trained` and :meth:`failed` set the outcome, :meth:`to_dict`
+    is what :func:`write` validates and writes.
+    """
+
+    def __init__(self, env: str, side: str, impl: str, fingerprint: Mapping[str, Any], inputs: CaseInputs) -> None:
+        self.env = env
+        self.side = side
+        self.impl = impl
+        self.run_id = run_id(env, inputs.case, impl)
+        self.fingerprint = dict(fingerprint)
+        self.inputs = inputs
+        self.status = "error"
+        self.outcome = {"coefficients": {}, "loss_history": [], "timings": {}, "extra": {}}  # type: Dict[str, Any]
+
+    def trained(self, trained: "Trained", timings: Mapping[str, Any]) -> "Result":
+        """A finished run: its weights (JSON form, with shapes), curve, probe predictions, steps, settings, stages."""
+        self.status = "ok"
+        self.outcome = {
+            "coefficients": trained.coefficients, "shapes": dict((n, list(np.shape(v))) for n, v in trained.weights.items()),
+            "loss_history": list(trained.loss_history), "extra": dict(trained.extra), "settings": dict(trained.settings),
+            "stages": trained.stage_points(), "steps": trained.steps, "timings": dict(timings),
+            "predictions": trained.predictions.tolist() if trained.predictions is not None else None,
+        }
+        return self
+
+    def failed(self, error: Mapping[str, Any], timings: Optional[Mapping[str, Any]] = None) -> "Result":
+        """A run that raised: its error (type, message, traceback) and what timings there are."""
+        self.status = "error"
+        self.outcome = {"coefficients": {}, "loss_history": [], "extra": {}, "timings": dict(timings or {}),
+                        "error": dict(error)}
+        return self
+
+    def to_dict(self) -> Dict[str, Any]:
+        out = self.inputs.to_dict()
+        out.update(self.outcome)
+        out.update(schema=SCHEMA_VERSION, env=self.env, side=self.side, impl=self.impl, run_id=self.run_id,
+                   status=self.status, fingerprint=self.fingerprint)
+        return out
+
+
 DEFAULT_RESULTS = "results"
 
 
@@ -163,9 +235,9 @@ def result_path(results: str, env: str, case: str, impl: str) -> str:
     return os.path.join(runs_dir(results), env, case, impl + ".json")
 
 
-def write(results: str, payload: Dict[str, Any]) -> str:
-    """Validate and atomically write one result; returns its path."""
-    payload = dict(payload)
+def write(results: str, payload: Any) -> str:
+    """Validate and atomically write one result (a :class:`Result` or its dict); returns its path."""
+    payload = payload.to_dict() if isinstance(payload, Result) else dict(payload)
     payload.setdefault("schema", SCHEMA_VERSION)
     missing = [k for k in REQUIRED if k not in payload]
     if missing:

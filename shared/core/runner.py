@@ -12,8 +12,6 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-import numpy as np
-
 from shared.core import SCHEMA_VERSION, atomic, data, models, results
 from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
@@ -21,7 +19,7 @@ from shared.core.plan import for_case
 from shared.core.case import Case
 from shared.core.envs import SIDES
 from shared.core.registry import select, use_folders
-from shared.core.weights import NameMap, Weights, shapes, to_json
+from shared.core.weights import NameMap, Weights
 from shared.core.results import results_root
 from shared.core.threads import DEFAULT_THREADS, default_threads, threads_arg
 
@@ -84,39 +82,6 @@ def with_overrides(case: Case, overrides: Mapping[str, Any]) -> Case:
     changed = copy.copy(case)
     changed.hyperparameters = dict(case.hyperparameters, **overrides)
     return changed
-
-
-def _case_payload(case: Case, env: str, side: str, fingerprint: Dict[str, Any], dataset=None, plan=None,
-                  overrides: Optional[Mapping[str, Any]] = None, probe=None, init_sha: Optional[str] = None
-                  ) -> Dict[str, Any]:
-    """What every result of ``case`` in this env shares; hashes are computed here, once per case."""
-    return {
-        "probe_sha256": probe.sha256 if probe is not None else None,
-        "init_sha256": init_sha,
-        "schema": SCHEMA_VERSION,
-        "env": env,
-        "side": side,
-        "case": case.name,
-        "status": "error",
-        "fingerprint": fingerprint,
-        "data_sha256": dataset.sha256 if dataset is not None else None,
-        "arrays_sha256": dataset.arrays_sha256() if dataset is not None else None,
-        "plan_sha256": plan.sha256() if plan is not None else None,
-        "plan": plan.to_dict() if plan is not None else None,
-        "spec_sha256": case.spec_sha256(),
-        "hyperparameters": dict(case.hyperparameters, **(overrides or {})),
-        "overrides": dict(overrides or {}),
-        "coefficients": {},
-        "loss_history": [],
-        "timings": {},
-        "extra": {},
-    }
-
-
-def _for_impl(common: Mapping[str, Any], impl: str) -> Dict[str, Any]:
-    payload = dict(common, impl=impl)
-    payload["run_id"] = results.run_id(common["env"], common["case"], impl)
-    return payload
 
 
 def check_impls(module, case: Case, impls: Sequence[str]) -> None:
@@ -232,17 +197,17 @@ class _Side(object):
         self.failures = []  # type: List[str]
         self.written = []  # type: List[str]
 
-    def _write(self, payload: Dict[str, Any]) -> None:
-        if payload["status"] != "ok":
-            self.failures.append(payload["run_id"])
-        self.written.append(results.write(self.root, payload))
+    def _write(self, result: results.Result) -> None:
+        if result.status != "ok":
+            self.failures.append(result.run_id)
+        self.written.append(results.write(self.root, result))
 
     def run_case(self, case: Case) -> None:
         """Load the case's data, plan, probe set, init and numpy model once, then train each implementation here."""
         impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
         if not impls:
             return
-        common = _case_payload(case, self.args.env, self.side, self.fingerprint)
+        inputs = results.CaseInputs(case)
         try:
             dataset = data.load(self.root, case)
             overrides = parse_overrides(self.args.override, case)
@@ -252,42 +217,41 @@ class _Side(object):
             init = data.load_init(self.root, case) if case.init is not None else None
             design = models.design(dataset, trained_case.hyperparameters) if case.model else None
             functions = dict((impl, resolve(case, self.side, impl)) for impl in impls)
-            common = _case_payload(case, self.args.env, self.side, self.fingerprint, dataset, plan, overrides, probe,
-                                   data.init_sha(self.root, case) if init is not None else None)
+            inputs = results.CaseInputs(case, dataset, plan, overrides, probe,
+                                        data.init_sha(self.root, case) if init is not None else None)
         except Exception as exc:  # noqa: BLE001 - recorded in every result of this case
             for impl in impls:
-                self._write(dict(_for_impl(common, impl), error=_error(exc)))
+                self._write(self._result(impl, inputs).failed(_error(exc)))
             self.log("%s/%s: FAILED before training: %s" % (self.args.env, case.name, exc))
             return
         for impl in impls:
             job = Job(self.side, impl, trained_case, dataset, plan, probe, init,
                       os.path.join(self.root, "artifacts", self.args.env, case.name, impl))
-            self._write(self.run_impl(_for_impl(common, impl), job, design, functions[impl]))
+            self._write(self.run_impl(self._result(impl, inputs), job, design, functions[impl]))
 
-    def run_impl(self, payload: Dict[str, Any], job: Job, design: Optional[models.Design],
-                 train: Callable[[Job], Any]) -> Dict[str, Any]:
+    def _result(self, impl: str, inputs: results.CaseInputs) -> results.Result:
+        return results.Result(self.args.env, self.side, impl, self.fingerprint, inputs)
+
+    def run_impl(self, result: results.Result, job: Job, design: Optional[models.Design],
+                 train: Callable[[Job], Any]) -> results.Result:
         """Train one implementation and check what it returned; any exception becomes a failed result."""
         t0 = time.perf_counter()
+        rid = result.run_id
         try:
             trained = train(job)
             train_s = time.perf_counter() - t0
             trained.loss_history = self._loss_history(job, design, trained)
-            trained.check_finite(payload["run_id"])
-            _check_weights(job, trained, payload["run_id"])
-            trained.check_trained(payload["run_id"], job.plan.epochs * job.plan.batches_per_epoch)
-            payload.update(status="ok", coefficients=trained.coefficients, loss_history=trained.loss_history,
-                           extra=trained.extra, shapes=shapes(trained.weights), settings=trained.settings,
-                           stages=_stages(trained), steps=trained.steps,
-                           predictions=trained.predictions.tolist() if trained.predictions is not None else None)
-            payload["timings"] = dict(trained.epoch_timings(t0), import_s=self.import_s, train_s=train_s,
-                                      total_s=time.perf_counter() - t0)
+            trained.check_finite(rid)
+            _check_weights(job, trained, rid)
+            trained.check_trained(rid, job.plan.epochs * job.plan.batches_per_epoch)
+            result.trained(trained, dict(trained.epoch_timings(t0), import_s=self.import_s, train_s=train_s,
+                                         total_s=time.perf_counter() - t0))
             self.log("%s: ok in %.2fs, final loss %.6g" % (
-                payload["run_id"], train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
+                rid, train_s, trained.loss_history[-1] if trained.loss_history else float("nan")))
         except Exception as exc:  # noqa: BLE001 - one failing implementation must not hide the others
-            payload["error"] = _error(exc)
-            payload["timings"] = {"import_s": self.import_s, "train_s": None, "total_s": time.perf_counter() - t0}
-            self.log("%s: FAILED: %s: %s" % (payload["run_id"], type(exc).__name__, exc))
-        return payload
+            result.failed(_error(exc), {"import_s": self.import_s, "train_s": None, "total_s": time.perf_counter() - t0})
+            self.log("%s: FAILED: %s: %s" % (rid, type(exc).__name__, exc))
+        return result
 
     @staticmethod
     def _loss_history(job: Job, design: Optional[models.Design], trained) -> List[float]:
@@ -351,16 +315,6 @@ def _check_weights(job: Job, trained, run_id: str) -> None:
                 found="none" if trained.predictions is None else str(trained.predictions.shape[0]),
                 fix="predict on job.probe after training and return Trained(..., predictions=...)",
             )
-
-
-def _stages(trained) -> Dict[str, Any]:
-    """The staged-comparison points an implementation recorded, in JSON form."""
-    out = {}  # type: Dict[str, Any]
-    if trained.start is not None:
-        out["start"] = to_json(trained.start)
-    for key, value in trained.stages.items():
-        out[key] = to_json(value) if isinstance(value, Mapping) else np.asarray(value, dtype=np.float64).tolist()
-    return out
 
 
 def run_side(
