@@ -4,28 +4,33 @@ import hashlib
 import os
 from typing import NamedTuple, Optional
 
+from shared.core.envs import SIDES
 from shared.core.errors import KitError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Flavour(NamedTuple):
-    """One image: which side of the kit it runs, from which lock, on which device."""
+    """One image: which side of the kit it runs (from the env table), from which lock, on which device."""
 
     name: str
-    package: str
+    side: str
     lock: str
     cuda: bool
     python: str
     local_base: bool
 
+    @property
+    def package(self) -> str:
+        return SIDES[self.side].package
+
 FLAVOURS = {
     f.name: f
     for f in (
-        Flavour("tf1-cpu", "legacy_tf1", "tf1.txt", False, "3.7.16", True),
-        Flavour("tf1-cuda", "legacy_tf1", "tf1-cuda.txt", True, "3.7.16", False),
-        Flavour("tf2-cpu", "modern_tf2", "tf2.txt", False, "3.11.7", True),
-        Flavour("tf2-cuda", "modern_tf2", "tf2-cuda.txt", True, "3.11.7", True),
+        Flavour("tf1-cpu", "tf1", "tf1.txt", False, "3.7.16", True),
+        Flavour("tf1-cuda", "tf1", "tf1-cuda.txt", True, "3.7.16", False),
+        Flavour("tf2-cpu", "tf2", "tf2.txt", False, "3.11.7", True),
+        Flavour("tf2-cuda", "tf2", "tf2-cuda.txt", True, "3.11.7", True),
     )
 }
 
