@@ -13,7 +13,7 @@ from legacy_tf1.device import current, session_config, setup
 
 def optimizer(hp: Dict[str, Any]):
     """The case's optimizer as TF1 builds it (FTRL for the pair models, SGD for linear)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     if hp["optimizer"] == "sgd":
         return tf.train.GradientDescentOptimizer(hp["learning_rate"])
@@ -24,7 +24,7 @@ def optimizer(hp: Dict[str, Any]):
 
 def bare(case, design, plan) -> Tuple[float, Snapshots]:
     """The floor: gather-based ``y = sum(v * w[c])``, batch-mean MSE, the case's optimizer; one session.run per step."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     cols, vals, y = ell(design)
     width = cols.shape[1]

@@ -18,7 +18,7 @@ def current() -> str:
 
 def session_config():
     """Session settings: no soft placement, so an op that cannot run on the pinned device fails; pinned thread pools."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     return tf.ConfigProto(allow_soft_placement=False, log_device_placement=False,
                           inter_op_parallelism_threads=_STATE["threads"], intra_op_parallelism_threads=_STATE["threads"])
@@ -35,6 +35,7 @@ def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]
 def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
     """Import TensorFlow, check it is 1.x and that ``device`` is really there; ``threads`` sizes every session's pools."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # TF 2.x turns oneDNN's reordering on by default; 1.15 ignores it
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     else:
@@ -49,13 +50,17 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
             found="ImportError: %s" % exc,
             fix="run it through nox: nox -s tf1",
         ) from None
-    if not tf.__version__.startswith("1."):
+    from legacy_tf1 import compat
+
+    if not compat.supported():
         raise EnvError(
-            "legacy_tf1 needs TensorFlow 1.x",
-            expected="tensorflow 1.15.x (envs/tf1.txt)",
+            "legacy_tf1 needs TensorFlow 1.x (or 2.x under tf.compat.v1 with %s=1)" % compat.OPT_IN,
+            expected="tensorflow 1.15.x (envs/tf1.txt), or 2.x <= 2.15 for tf.estimator with %s=1" % compat.OPT_IN,
             found="tensorflow %s" % tf.__version__,
             fix="run it in the tf1 environment: nox -s tf1",
         )
+    compat.enable()
+    tf = compat.tf
     from tensorflow.python.client import device_lib
     from tensorflow.python.platform import build_info
 
@@ -75,7 +80,7 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
     return {
         "tensorflow": tf.__version__,
         "tensorflow_estimator": dist_version("tensorflow-estimator"),
-        "keras": tf.keras.__version__,
+        "keras": getattr(tf.keras, "__version__", None) or dist_version("keras"),  # TF 2.15's lazy tf.keras has none
         "device": _STATE["device"],
         "device_requested": device,
         "gpus": [d.physical_device_desc for d in gpus],

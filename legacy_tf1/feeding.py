@@ -20,7 +20,7 @@ from legacy_tf1.device import current, session_config
 
 def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     def epoch_batches(*blocks):
         batches = tf.data.Dataset.from_tensor_slices(blocks[0])
@@ -32,7 +32,7 @@ def row_batches(full, tail=None):
 
 def feed_on_start():
     """A hook that runs an initializer with its feed once the Estimator's session exists."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     class Hook(tf.train.SessionRunHook):
         def set(self, initializer, values: Dict) -> None:
@@ -59,7 +59,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
     session starts (TF1's way with in-memory arrays), not as constants: constants put every row
     into the GraphDef, which grows by tens of MB per million rows and is parsed at session start.
     """
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     arrays = columns_of(dataset, string_columns, float_columns)
     target = dataset.floats(label).astype(np.float32).reshape(-1, 1)
@@ -87,7 +87,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
 
 def probe_input_fn(probe, string_columns: List[str], float_columns: List[str]) -> Callable:
     """An input_fn of the probe set's features, one batch, for ``Estimator.predict``."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     arrays = columns_of(probe, string_columns, float_columns)
 
@@ -99,7 +99,7 @@ def probe_input_fn(probe, string_columns: List[str], float_columns: List[str]) -
 
 def trainable(session, graph) -> Dict[str, np.ndarray]:
     """Every trainable variable of the graph by its name (``hidden_0/kernel``), as the session holds it now."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     variables = graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
     return dict((v.op.name, value) for v, value in zip(variables, session.run(variables)))
@@ -122,7 +122,7 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
     """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` after each epoch
     and after the first step. ``keep(estimator, trajectory)`` runs before the model_dir is removed (predictions,
     artifacts) and its value is returned; ``checkpoints`` keeps the start and final checkpoints for it."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
         def __init__(self, trajectory: Trajectory) -> None:

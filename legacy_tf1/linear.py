@@ -9,7 +9,7 @@ IMPLS = ("session",)
 
 def run(job) -> Trained:
     """Train ``y = W x + b`` from W0, b0 with plain gradient descent, feeding the plan's batches."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     hp, plan = job.hp, job.plan
     x = job.dataset.floats("x")

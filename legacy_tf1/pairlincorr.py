@@ -9,7 +9,7 @@ IMPLS = ("estimator",)
 
 def model_fn(features, labels, mode, params):
     """``y = [c1 + d1 (u1 - u0)] - [c2 + d2 (u2 - u0)]`` as one bias-free dense layer over [offsets, slopes]."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     u0 = float(params["hp"]["u0"])
     hot1, hot2 = pairs.one_hots(features, params)

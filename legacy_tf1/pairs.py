@@ -7,6 +7,7 @@ the Estimator sees exactly the batches the TF2 side sees.
 from typing import Any, Callable, Dict, List, Sequence
 
 from shared.core.cases import ftrl_kwargs
+from shared.core.errors import EnvError
 from shared.core.models import named, pair_names
 from shared.core.results import Trained
 
@@ -17,7 +18,7 @@ KERNEL = "dense/kernel:0"
 
 def item_columns(items: List[str]):
     """One indicator column over the item vocabulary per side of the pair, as in the seed."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     return [
         tf.feature_column.indicator_column(
@@ -28,7 +29,7 @@ def item_columns(items: List[str]):
 
 def ftrl(hp: Dict[str, float]):
     """``tf.train.FtrlOptimizer`` with every setting explicit."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     return tf.train.FtrlOptimizer(**ftrl_kwargs(hp))
 
@@ -38,7 +39,7 @@ def contrib_estimator():
 
     The objects are the same (``tf.contrib.estimator.regression_head is contrib_estimator().regression_head``,
     checked by the end-to-end tests); going through ``tf.contrib`` would first import every other contrib
-    module (0.3 s with compiled bytecode, 0.7 s without).
+    module (0.3 s with compiled bytecode, 0.7 s without). TF 1.x only: on TF 2.x ``compat.regression_head``.
     """
     from tensorflow_estimator.contrib import estimator
 
@@ -47,15 +48,16 @@ def contrib_estimator():
 
 def regression_head(hp: Dict[str, float]):
     """``tf.contrib.estimator.regression_head``: MSE averaged over the batch (``loss_reduction`` "mean") or summed."""
-    import tensorflow as tf
+    from legacy_tf1 import compat
+    from legacy_tf1.compat import tf
 
     reduction = {"mean": tf.losses.Reduction.SUM_OVER_BATCH_SIZE, "sum": tf.losses.Reduction.SUM}[hp["loss_reduction"]]
-    return contrib_estimator().regression_head(label_dimension=1, loss_reduction=reduction)
+    return compat.regression_head(label_dimension=1, loss_reduction=reduction)
 
 
 def one_hots(features, params):
     """``tf.feature_column.input_layer`` of each item column on its own feature, as in the seed's model_fn."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     col1, col2 = params["feature_columns"]
     return (tf.feature_column.input_layer({"item1": features["item1"]}, [col1]),
@@ -64,7 +66,7 @@ def one_hots(features, params):
 
 def estimator_spec(features, labels, mode, params, design):
     """The bias-free dense layer over a model_fn's design rows, under the contrib regression head and FTRL."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     out = tf.layers.dense(design, units=1, use_bias=False, kernel_initializer=tf.zeros_initializer(), name="dense")
     return regression_head(params["hp"]).create_estimator_spec(
@@ -73,6 +75,15 @@ def estimator_spec(features, labels, mode, params, design):
 
 def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: List[str]) -> Trained:
     """Train a pair model's Estimator on the plan's batches; its kernel comes back by coefficient name."""
+    from legacy_tf1 import compat
+
+    if not compat.has_estimator():
+        raise EnvError(
+            "tf.estimator is not in this TensorFlow",
+            expected="TensorFlow 1.15, or 2.x <= 2.15 (the last with tensorflow-estimator)",
+            found="no tensorflow_estimator package (TensorFlow >= 2.16)",
+            fix="run the Estimator cases on TF 1.15 or a TF 2.x <= 2.15 env; here only linear runs",
+        )
     items = dataset.items()
     params = {"feature_columns": item_columns(items), "hp": case.hyperparameters}
     input_fn, feed = plan_input_fn(dataset, plan, ["item1", "item2"], float_columns)
@@ -82,7 +93,7 @@ def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: Lis
 def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str],
                     hooks: Sequence[Any] = ()) -> Trained:
     """Train a ``tf.estimator.Estimator`` through the whole plan; its kernel by coefficient name after each epoch."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     def read(session, graph) -> Dict[str, float]:
         return named(names, session.run(graph.get_tensor_by_name(KERNEL)))

@@ -9,7 +9,7 @@ IMPLS = ("estimator",)
 
 def model_fn(features, labels, mode, params):
     """``y = w[item1] - w[item2]``: one-hot per item column, their difference, a bias-free dense layer."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     hot1, hot2 = pairs.one_hots(features, params)
     return pairs.estimator_spec(features, labels, mode, params, tf.subtract(hot1, hot2))

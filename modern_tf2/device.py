@@ -8,6 +8,8 @@ from shared.core._compat import dist_version
 from shared.core.errors import DeviceError, EnvError
 from shared.core.quiet import held_back
 
+from modern_tf2.compat import autograph_skips_tf_keras
+
 _STATE = {"device": "/device:CPU:0"}
 
 
@@ -51,6 +53,7 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
             fix="run it in the tf2 environment: nox -s tf2",
         )
     tf.get_logger().setLevel("ERROR")
+    autograph_skips_tf_keras()
     tf.config.experimental.enable_op_determinism()
     tf.config.experimental.enable_tensor_float_32_execution(False)
     tf.config.threading.set_inter_op_parallelism_threads(int(threads))

@@ -10,18 +10,8 @@ from typing import Callable, Dict, Optional
 
 from shared.core.results import Snapshots
 
+from modern_tf2.compat import keras_module  # noqa: F401 - implementations take Keras 2 / Keras 3 from here
 from modern_tf2.device import current
-
-
-def keras_module(impl: str):
-    """``tf_keras`` (Keras 2) for ``keras2*`` implementations, ``keras`` (Keras 3) otherwise."""
-    if impl.startswith("keras2"):
-        import tf_keras
-
-        return tf_keras
-    import keras
-
-    return keras
 
 
 def plan_dataset(plan, features, label):

@@ -15,7 +15,7 @@ def model_fn(features, labels, mode, params):
 
     The Estimator deep-copies ``params``: what the model_fn records for the run goes to ``RECORDED``.
     """
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     start, hp = params["start"], params["hp"]
     h = tf.stack([features[c] for c in FEATURES], axis=1)
@@ -34,7 +34,7 @@ def model_fn(features, labels, mode, params):
 
 def run(job) -> Trained:
     """Train through the plan; weights by canonical name per epoch, the Estimator's own probe predictions."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     params = {"start": job.start_values(), "hp": job.hp, "plan": job.plan}
     input_fn, feed = plan_input_fn(job.dataset, job.plan, [], FEATURES, label="y")

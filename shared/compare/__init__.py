@@ -164,6 +164,10 @@ def compare_case(ctx: CaseContext, runs: Mapping[str, Dict[str, Any]], stand_in:
                         rid, side, SIDES[side].home_env, STAND_IN_HINT if covered else "")))
     ok = {}  # type: Dict[str, Dict[str, Any]]
     for rid, run in sorted(mine.items()):
+        if run.get("status") == "skipped":
+            out.append(Comparison(case.name, rid, None, Kind.SKIPPED, "%s: not run here: %s" % (rid, run.get("skipped")),
+                                  True, gating=False))
+            continue
         why = ctx.refusal(run)
         if why:
             out.append(problem(case.name, rid, None, Kind.REFUSED if run.get("status") == "ok" else Kind.FAILED, why))

@@ -15,6 +15,7 @@ class Kind(enum.Enum):
     BASELINE = "baseline"  # weights against the committed golden TF1 result
     BASELINE_NONE = "baseline-none"  # the committed baselines were recorded from other data: nothing to compare
     BASELINE_STANDS_IN = "baseline-stands-in"  # no TF 1.15 on this runner, by request: the baseline is the reference
+    SKIPPED = "skipped"  # an implementation the env cannot run (e.g. Keras 3 on TF 2.15): not applicable
     MISSING = "missing"
     FAILED = "failed"
     REFUSED = "refused"

@@ -187,8 +187,20 @@ class Impl(object):
 ImplsArg = Mapping[str, Union[Sequence[Union[str, Impl]], Mapping[str, str]]]
 
 
+def default_needs(side: str, name: str) -> Tuple[str, ...]:
+    """What an implementation needs by the kit's naming: ``keras3*`` Keras 3, ``keras2*`` Keras 2, a TF1 ``estimator*``
+    ``tf.estimator``; declare ``Impl(name, target, needs=...)`` for anything else."""
+    if name.startswith("keras3"):
+        return ("keras3",)
+    if name.startswith("keras2"):
+        return ("keras2",)
+    if side == "tf1" and name.startswith("estimator"):
+        return ("estimator",)
+    return ()
+
+
 def _impls(name: str, impls: ImplsArg) -> "OrderedDict[str, OrderedDict[str, Impl]]":
-    """``{side: {impl: Impl}}``; a bare name means ``<side package>.<case>:run``."""
+    """``{side: {impl: Impl}}``; a bare name means ``<side package>.<case>:run``, its needs by its name."""
     out = OrderedDict()  # type: OrderedDict[str, OrderedDict[str, Impl]]
     for side in SIDES:
         declared = impls.get(side)
@@ -200,7 +212,7 @@ def _impls(name: str, impls: ImplsArg) -> "OrderedDict[str, OrderedDict[str, Imp
             if isinstance(key, Impl):
                 impl = key
             else:
-                impl = Impl(key, target or "%s.%s:run" % (SIDES[side].package, name))
+                impl = Impl(key, target or "%s.%s:run" % (SIDES[side].package, name), default_needs(side, key))
             table[impl.name] = impl
         out[side] = table
     return out

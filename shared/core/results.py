@@ -207,6 +207,12 @@ class Result(object):
                         "error": dict(error)}
         return self
 
+    def skipped(self, reason: str) -> "Result":
+        """An implementation this env cannot run (it lacks what the implementation needs): not applicable, not failed."""
+        self.status = "skipped"
+        self.outcome = {"coefficients": {}, "loss_history": [], "extra": {}, "timings": {}, "skipped": reason}
+        return self
+
     def to_dict(self) -> Dict[str, Any]:
         out = self.inputs.to_dict()
         out.update(self.outcome)

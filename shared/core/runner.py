@@ -17,6 +17,7 @@ from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
 from shared.core.plan import for_case
 from shared.core.case import Case
+from shared.core import envs
 from shared.core.envs import SIDES
 from shared.core.registry import select, use_folders
 from shared.core.weights import NameMap, Weights
@@ -198,16 +199,17 @@ class _Side(object):
         self.written = []  # type: List[str]
 
     def _write(self, result: results.Result) -> None:
-        if result.status != "ok":
+        if result.status not in ("ok", "skipped"):
             self.failures.append(result.run_id)
         self.written.append(results.write(self.root, result))
 
     def run_case(self, case: Case) -> None:
         """Load the case's data, plan, probe set, init and numpy model once, then train each implementation here."""
         impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
+        inputs = results.CaseInputs(case)
+        impls = [i for i in impls if not self._skipped(case, i, inputs)]
         if not impls:
             return
-        inputs = results.CaseInputs(case)
         try:
             dataset = data.load(self.root, case)
             overrides = parse_overrides(self.args.override, case)
@@ -228,6 +230,18 @@ class _Side(object):
             job = Job(self.side, impl, trained_case, dataset, plan, probe, init,
                       os.path.join(self.root, "artifacts", self.args.env, case.name, impl))
             self._write(self.run_impl(self._result(impl, inputs), job, design, functions[impl]))
+
+    def _skipped(self, case: Case, impl: str, inputs: results.CaseInputs) -> bool:
+        """Record an implementation this env cannot run (see the env table's ``provides``) as skipped, with why."""
+        needs = case.implementations[self.side][impl].needs
+        lacking = envs.missing(self.args.env, needs)
+        if not lacking:
+            return False
+        reason = "needs %s; %s provides %s" % (", ".join("%s (%s)" % (n, envs.CAPABILITIES.get(n, n)) for n in lacking),
+                                              self.args.env, ", ".join(envs.provides(self.args.env)) or "nothing")
+        self._write(self._result(impl, inputs).skipped(reason))
+        self.log("%s: skipped: %s" % (results.run_id(self.args.env, case.name, impl), reason))
+        return True
 
     def _result(self, impl: str, inputs: results.CaseInputs) -> results.Result:
         return results.Result(self.args.env, self.side, impl, self.fingerprint, inputs)
