@@ -144,6 +144,20 @@ def containers(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-m", "containers", *session.posargs, env=env)
 
 
+@nox.session(python=PY311)
+def matrix(session: nox.Session) -> None:
+    """Version matrix: build and run every env of the table several at once, compare, heatmap (-- --envs E ... --cases C)."""
+    install(session, "report")
+    session.run("python", "-m", "shared.matrix", *session.posargs)
+
+
+@nox.session(python=PY311)
+def bisect(session: nox.Session) -> None:
+    """Find the first TF release whose result moved: -- --good 2.11 --bad 2.21 [--case C] [--impl I]."""
+    install(session, "report")
+    session.run("python", "-m", "shared.matrix.bisect", *session.posargs)
+
+
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Benchmark: warm/cold kit vs its floor, uv vs pip, pairshift scale sweep -> results/bench.json (-- --quick)."""

@@ -10,7 +10,8 @@ from shared.report.html import to_html
 from shared.report.markdown import markdown
 from shared.report.case import case_section
 from shared.report.failures import failures
-from shared.report.figures import draw_plots
+from shared.report import matrix
+from shared.report.figures import MATRIX, draw_plots
 from shared.report.format import case_order, env_order
 from shared.report.overview import environments, overview
 
@@ -34,6 +35,8 @@ def build(summary: Mapping[str, Any], figures: Mapping[str, List[tuple]], plot_n
     if plot_note:
         doc.append(para(("b", "Plots not drawn: "), plot_note + "."))
     doc.extend(environments(runs, envs))
+    if matrix.shown(summary):
+        doc.extend(matrix.section(summary, figures.get(MATRIX)))
     for name in case_order(summary):
         doc.extend(case_section(name, summary, figures.get(name, [])))
     doc.append(para("Written by ", code("python -m shared compare"), " from ", code("summary.json"), " in ",

@@ -4,11 +4,13 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from shared.core import atomic
+from shared.core.weights import elements
 from shared.report.document import code, figure, para
 from shared.report.format import PROBLEM_KINDS, case_order, slug
 
 PLOTS_DIR = "plots"
 FIGURES = ("coefficients", "differences", "loss")  # <case>_<figure>.png: the PNGs this report owns
+MATRIX = "__matrix__"  # the key of the version matrix's figure (plots/matrix.png)
 
 
 def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tuple]], Optional[str]]:
@@ -33,7 +35,7 @@ def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tu
         runs = sorted((rid, r) for rid, r in summary.get("runs", {}).items()
                       if r.get("case") == case and r.get("status") == "ok" and r.get("coefficients")
                       and rid not in unusable)
-        coefs = [(rid, r["coefficients"]) for rid, r in runs]
+        coefs = [(rid, dict(elements(r["coefficients"]))) for rid, r in runs]  # tensors element by element
         ref = dict(coefs).get(ref_id)
         jobs = []
         if ref is not None:
@@ -68,6 +70,18 @@ def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tu
             written.add(os.path.basename(rel))
             blocks.append(figure(rel, title, caption, png))
         out[case] = blocks
+    from shared.report import matrix
+
+    if matrix.shown(summary):
+        rel = "%s/matrix.png" % PLOTS_DIR
+        try:
+            png = plots.heatmap(*matrix.cells(summary))
+            atomic.write_bytes(os.path.join(root, rel), png)
+            out[MATRIX] = [figure(rel, "Version matrix", "log10 max |difference| of each env's run against TF 1.15 "
+                                  "(the reference); a cross marks a failed check, grey an implementation the env "
+                                  "cannot run.", png)]
+        except Exception as exc:  # a broken plot must not hide the numbers
+            out[MATRIX] = [para(("b", "Version matrix: not drawn "), "(%s: %s)" % (type(exc).__name__, exc))]
     _remove_stale(os.path.join(root, PLOTS_DIR), written)
     return out, None
 

@@ -60,4 +60,8 @@ def case_order(summary: Mapping[str, Any]) -> List[str]:
 
 
 def env_order(env: str) -> Tuple[int, str]:
-    return (0 if env == "tf1" else 1 if env == "tf2" else 2, env)
+    """Envs in the env table's order (tf1, tf2, then the matrix), then any other (containers) by name."""
+    from shared.core.envs import ENVS
+
+    names = list(ENVS)
+    return (names.index(env) if env in names else len(names), env)

@@ -253,3 +253,39 @@ def _plain_log_labels(ax, values: Sequence[float]) -> None:
         fmt = FuncFormatter(lambda v, _: "%g" % v)
         ax.yaxis.set_major_formatter(fmt)
         ax.yaxis.set_minor_formatter(fmt)
+
+
+def heatmap(envs: Sequence[str], columns: Sequence[str], grid: Mapping[Tuple[str, str], Mapping[str, Any]]) -> bytes:
+    """Env x implementation: colour = log10 max |difference| against TF 1.15; a cross marks a failed check; grey n/a."""
+    import numpy as np
+
+    fig, (ax,) = _figure(max(6.0, 0.55 * len(columns) + 2.5), max(2.5, 0.45 * len(envs) + 1.6), 1)
+    values = np.full((len(envs), len(columns)), np.nan)
+    for i, env in enumerate(envs):
+        for j, col in enumerate(columns):
+            cell = grid.get((env, col)) or {}
+            strict = cell.get("strict")
+            if strict is not None and strict.get("max_abs_diff") is not None:
+                values[i, j] = np.log10(max(strict["max_abs_diff"], 1e-12))
+    masked = np.ma.masked_invalid(values)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"].copy()
+    cmap.set_bad("#dddddd")
+    image = ax.imshow(masked, cmap=cmap, aspect="auto", vmin=-12, vmax=0)
+    for i, env in enumerate(envs):
+        for j, col in enumerate(columns):
+            cell = grid.get((env, col)) or {}
+            if "skipped" in cell:
+                ax.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="#555555")
+            elif cell:
+                bad = any(c is not None and not c.get("passed") for c in (cell.get("strict"), cell.get("baseline")))
+                d = (cell.get("strict") or {}).get("max_abs_diff")
+                ax.text(j, i, ("x " if bad else "") + ("%.0e" % d if d else "0" if d == 0 else "-"), ha="center",
+                        va="center", fontsize=7, color="#cf222e" if bad else "white")
+    ax.set_xticks(range(len(columns)))
+    ax.set_xticklabels(columns, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(envs)))
+    ax.set_yticklabels(envs, fontsize=8)
+    fig.colorbar(image, ax=ax, label="log10 max |diff| vs TF 1.15")
+    return _png(fig)

@@ -1,0 +1,141 @@
+"""The version matrix: build every env of the table, run them several at once, compare every run, draw the heatmap.
+
+``nox -s matrix [-- --envs tf2-215 tf2-216 --cases pairshift --jobs 2]``. Each env runs its side's
+package in its own venv (``.nox/<venv>``, the one ``nox -s <env>`` would use) on the same shared
+data; the comparison is the kit's usual one, so every run is checked against TF 1.15 (``strict``,
+``predictions``, ``loss``), against the same implementation on the current TF 2.x (``env``) and
+against the committed baselines; an implementation an env cannot run is skipped with the reason.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Dict, List, Optional, Sequence
+
+from shared.core import atomic
+from shared.core.envs import ENVS, Env, SIDES
+from shared.core.errors import KitError
+from shared.core.results import results_root
+
+RUN_TIMEOUT_S = 1800  # one env's side: the kit's cases take well under a minute; a hung TF is stopped
+
+
+def selected(names: Optional[Sequence[str]]) -> List[Env]:
+    """The envs asked for (all of the table by default) plus each side's home env, which the others are checked against."""
+    unknown = [n for n in names or () if n not in ENVS]
+    if unknown:
+        raise KitError("unknown env(s) %s" % ", ".join(unknown), expected="names from the env table: " + ", ".join(ENVS),
+                       found=", ".join(unknown), fix="pick envs from shared/core/envs.py (python -m shared.core.envs)")
+    wanted = list(names or ENVS)
+    homes = [SIDES[s].home_env for s in SIDES]
+    return [e for e in ENVS.values() if e.name in wanted or e.name in homes]
+
+
+def side_command(python: str, e: Env, results: str, kit_args: Sequence[str]) -> List[str]:
+    return [python, "-m", e.package, "--env", e.name, "--lock", e.lock_path(), "--results", results] + list(kit_args)
+
+
+def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Callable[[str], None]) -> Dict[str, object]:
+    """Run one env's side into ``results``; its output goes to ``results/matrix/<env>.log``."""
+    log_path = os.path.join(results, "matrix", e.name + ".log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    env = dict(os.environ, **dict(e.environment))
+    t0 = time.perf_counter()
+    with open(log_path, "w") as handle:
+        proc = subprocess.Popen(side_command(python, e, results, kit_args), stdout=handle, stderr=subprocess.STDOUT,
+                                env=env)
+        try:
+            code = proc.wait(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = 124
+    wall = time.perf_counter() - t0
+    log("%s: exit %d in %.1f s (log %s)" % (e.name, code, wall, log_path))
+    return {"env": e.name, "exit": code, "wall_s": wall, "log": os.path.relpath(log_path, results)}
+
+
+def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], jobs: int,
+        log: Callable[[str], None] = print) -> int:
+    """Build, run and compare the matrix; 0 when every comparison passed."""
+    from shared.envtools import venvs
+
+    envs = selected(names)
+    started = time.perf_counter()
+    log("matrix: %s (%d at a time)" % (", ".join(e.name for e in envs), jobs))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pythons = dict(zip([e.name for e in envs], pool.map(lambda e: venvs.env_python(e.name, log=log), envs)))
+    build_s = time.perf_counter() - started
+    home = SIDES["tf1"].home_env
+    prep = subprocess.run([pythons[home], "-m", "shared", "prepare", "--results", results] + _prepare_args(kit_args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    if prep.returncode != 0:
+        raise KitError("preparing the data failed", expected="exit 0", found=prep.stdout[-3000:],
+                       fix="run: nox -s tf1 (it prepares the data) and look at its output")
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = list(pool.map(lambda e: run_env(e, pythons[e.name], results, kit_args, log), envs))
+    run_s = time.perf_counter() - t0
+    from shared import compare, report
+
+    summary = compare.summarize(results, _values(kit_args, "--cases"), cases_from=_values(kit_args, "--cases-from"))
+    print(compare.table(summary))
+    record = {"envs": [e.name for e in envs], "jobs": jobs, "build_s": build_s, "run_s": run_s,
+              "sum_of_env_runs_s": sum(r["wall_s"] for r in runs), "wall_s": time.perf_counter() - started,
+              "runs": runs, "passed": summary["passed"]}
+    atomic.write_json(os.path.join(results, "matrix.json"), record)
+    log("report: %s" % report.write(results, summary))
+    log("matrix: env runs %.1f s in all, %.1f s wall with %d at a time; builds %.1f s" % (
+        record["sum_of_env_runs_s"], run_s, jobs, build_s))
+    failed = [r["env"] for r in runs if r["exit"] not in (0,)]
+    if failed:
+        log("matrix: side(s) failed: %s (see their logs)" % ", ".join(failed))
+    return 0 if summary["passed"] and not failed else 1
+
+
+def _values(args: Sequence[str], flag: str) -> Optional[List[str]]:
+    """The values of ``flag`` (``--cases a b`` or ``--cases-from DIR``, repeatable) in a side's argument list."""
+    out = []  # type: List[str]
+    i = 0
+    while i < len(args):
+        if args[i] == flag:
+            i += 1
+            while i < len(args) and not args[i].startswith("--"):
+                out.append(args[i])
+                i += 1
+            continue
+        i += 1
+    return out or None
+
+
+def _prepare_args(kit_args: Sequence[str]) -> List[str]:
+    out = []  # type: List[str]
+    for flag in ("--cases", "--cases-from"):
+        values = _values(kit_args, flag)
+        if values and flag == "--cases":
+            out += [flag] + values
+        elif values:
+            for v in values:
+                out += [flag, v]
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m shared.matrix", description=__doc__.splitlines()[0],
+                                epilog="Other arguments (--cases, --cases-from, --threads, ...) go to every side.")
+    p.add_argument("--envs", nargs="*", default=None, help="envs of the table (default: all); the home envs always run")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="envs run at once (default: one per core)")
+    p.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args, kit_args = _parser().parse_known_args(argv)
+    try:
+        return run(args.envs, results_root(args.results), kit_args, args.jobs)
+    except KitError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2
