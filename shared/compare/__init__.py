@@ -14,6 +14,7 @@ import os
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from shared.compare import junit
 from shared.compare.diff import centre, diff, pair, problem, same_inputs, series  # noqa: F401 - public boundary
 from shared.compare.record import Comparison, Kind
 from shared.compare.stages import first_divergence, settings_diff
@@ -252,6 +253,7 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
         "baseline_stands_in": stand_in,
     }
     atomic.write_json(os.path.join(root, "summary.json"), summary)
+    junit.write(root, summary)
     return summary
 
 

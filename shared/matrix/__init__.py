@@ -23,14 +23,15 @@ from shared.core.results import results_root
 RUN_TIMEOUT_S = 1800  # one env's side: the kit's cases take well under a minute; a hung TF is stopped
 
 
-def selected(names: Optional[Sequence[str]]) -> List[Env]:
-    """The envs asked for (all of the table by default) plus each side's home env, which the others are checked against."""
+def selected(names: Optional[Sequence[str]], only: bool = False) -> List[Env]:
+    """The envs asked for (all of the table by default) plus each side's home env, which the others are checked
+    against (``only``: exactly those asked for, e.g. one CI job per env)."""
     unknown = [n for n in names or () if n not in ENVS]
     if unknown:
         raise KitError("unknown env(s) %s" % ", ".join(unknown), expected="names from the env table: " + ", ".join(ENVS),
                        found=", ".join(unknown), fix="pick envs from shared/core/envs.py (python -m shared.core.envs)")
     wanted = list(names or ENVS)
-    homes = [SIDES[s].home_env for s in SIDES]
+    homes = [] if only else [SIDES[s].home_env for s in SIDES]
     return [e for e in ENVS.values() if e.name in wanted or e.name in homes]
 
 
@@ -59,18 +60,17 @@ def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Cal
 
 
 def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], jobs: int,
-        log: Callable[[str], None] = print) -> int:
-    """Build, run and compare the matrix; 0 when every comparison passed."""
+        log: Callable[[str], None] = print, only: bool = False, with_compare: bool = True) -> int:
+    """Build, run and compare the matrix; 0 when every comparison passed (without compare: when every side ran)."""
     from shared.envtools import venvs
 
-    envs = selected(names)
+    envs = selected(names, only)
     started = time.perf_counter()
     log("matrix: %s (%d at a time)" % (", ".join(e.name for e in envs), jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         pythons = dict(zip([e.name for e in envs], pool.map(lambda e: venvs.env_python(e.name, log=log), envs)))
     build_s = time.perf_counter() - started
-    home = SIDES["tf1"].home_env
-    prep = subprocess.run([pythons[home], "-m", "shared", "prepare", "--results", results] + _prepare_args(kit_args),
+    prep = subprocess.run([pythons[envs[0].name], "-m", "shared", "prepare", "--results", results] + _prepare_args(kit_args),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     if prep.returncode != 0:
         raise KitError("preparing the data failed", expected="exit 0", found=prep.stdout[-3000:],
@@ -79,6 +79,11 @@ def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], j
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         runs = list(pool.map(lambda e: run_env(e, pythons[e.name], results, kit_args, log), envs))
     run_s = time.perf_counter() - t0
+    failed = [r["env"] for r in runs if r["exit"] != 0]
+    if not with_compare:
+        log("matrix: ran %s in %.1f s; compare with: nox -s compare -- --results %s" % (
+            ", ".join(e.name for e in envs), run_s, results))
+        return 1 if failed else 0
     from shared import compare, report
 
     summary = compare.summarize(results, _values(kit_args, "--cases"), cases_from=_values(kit_args, "--cases-from"))
@@ -90,7 +95,6 @@ def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], j
     log("report: %s" % report.write(results, summary))
     log("matrix: env runs %.1f s in all, %.1f s wall with %d at a time; builds %.1f s" % (
         record["sum_of_env_runs_s"], run_s, jobs, build_s))
-    failed = [r["env"] for r in runs if r["exit"] not in (0,)]
     if failed:
         log("matrix: side(s) failed: %s (see their logs)" % ", ".join(failed))
     return 0 if summary["passed"] and not failed else 1
@@ -127,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m shared.matrix", description=__doc__.splitlines()[0],
                                 epilog="Other arguments (--cases, --cases-from, --threads, ...) go to every side.")
     p.add_argument("--envs", nargs="*", default=None, help="envs of the table (default: all); the home envs always run")
+    p.add_argument("--only", action="store_true", help="run exactly --envs, without the home envs (one CI job per env)")
+    p.add_argument("--no-compare", action="store_true", help="run the sides only; compare later (nox -s compare)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="envs run at once (default: one per core)")
     p.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
     return p
@@ -135,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args, kit_args = _parser().parse_known_args(argv)
     try:
-        return run(args.envs, results_root(args.results), kit_args, args.jobs)
+        return run(args.envs, results_root(args.results), kit_args, args.jobs, only=args.only,
+                   with_compare=not args.no_compare)
     except KitError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
