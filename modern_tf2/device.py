@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 from shared.core._compat import dist_version
 from shared.core.errors import DeviceError, EnvError
-from shared.core.quiet import held_back
+from shared.core.quiet import quiet_setup
 
 from modern_tf2.compat import autograph_skips_tf_keras
 
@@ -20,10 +20,7 @@ def current() -> str:
 
 def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]:
     """Import TensorFlow and check ``device`` with its start-up log held back (shown on failure, or with ``tf_log``)."""
-    if tf_log:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
-    with held_back(show=tf_log):
-        return _setup(device, threads)
+    return quiet_setup(_setup, device, threads, tf_log)
 
 
 def _setup(device: str, threads: int = 0) -> Dict[str, Any]:

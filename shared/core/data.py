@@ -301,6 +301,18 @@ def load(results: str, case: Case) -> Dataset:
     return Dataset(case.dataset.name, path, entry["sha256"], frame, generator, schema)
 
 
+def _read_listed(results: str, entry: Dict[str, Any], what: str):
+    """A file the manifest lists beside the data (``entry["file"]``), read once and checked against its SHA-256."""
+    path = os.path.join(data_dir(results), entry["file"])
+    if not os.path.exists(path):
+        raise DataError("%s %s is missing" % (what, path), expected="the file listed in the manifest",
+                        found="no such file", fix="delete %s and run again to regenerate the data" % data_dir(results))
+    with open(path, "rb") as handle:
+        payload = handle.read()
+    _check_sha256(path, entry, hashlib.sha256(payload).hexdigest())
+    return path, payload
+
+
 def load_probe(results: str, case: Case) -> Dataset:
     """The probe set of ``case``'s dataset, checked against its manifest checksum."""
     entry, _ = _entry(results, case.dataset.name)
@@ -312,13 +324,7 @@ def load_probe(results: str, case: Case) -> Dataset:
             found="none",
             fix="run 'nox -s tf1 tf2' (it prepares the data) or 'python -m shared prepare --results %s'" % results,
         )
-    path = os.path.join(data_dir(results), probe["file"])
-    if not os.path.exists(path):
-        raise DataError("probe set %s is missing" % path, expected="the file listed in the manifest",
-                        found="no such file", fix="delete %s and run again to regenerate the data" % data_dir(results))
-    with open(path, "rb") as handle:
-        payload = handle.read()
-    _check_sha256(path, probe, hashlib.sha256(payload).hexdigest())
+    path, payload = _read_listed(results, probe, "probe set")
     schema = case.dataset.columns()
     frame = read_frame(io.BytesIO(payload), schema, path)
     return Dataset(case.dataset.name + ".probe", path, probe["sha256"], frame, case.dataset.generator, schema)
@@ -334,13 +340,7 @@ def load_init(results: str, case: Case) -> Weights:
             found="none" if entry is None else "an entry for another init spec",
             fix="run 'nox -s tf1 tf2' (it prepares the data) or 'python -m shared prepare --results %s'" % results,
         )
-    path = os.path.join(data_dir(results), entry["file"])
-    if not os.path.exists(path):
-        raise DataError("initial weights %s are missing" % path, expected="the file listed in the manifest",
-                        found="no such file", fix="delete %s and run again" % data_dir(results))
-    with open(path, "rb") as handle:
-        payload = handle.read()
-    _check_sha256(path, entry, hashlib.sha256(payload).hexdigest())
+    _, payload = _read_listed(results, entry, "initial weights")
     weights = json.loads(payload.decode("utf-8"))["weights"]
     return dict((name, np.asarray(value, dtype=np.float64).astype(np.float32)) for name, value in weights.items())
 

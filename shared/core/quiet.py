@@ -49,3 +49,12 @@ def held_back(show: bool = False) -> Iterator[List[str]]:
             if failed and captured[0].strip():
                 sys.stderr.write(captured[0])
                 sys.stderr.flush()
+
+
+def quiet_setup(setup, device: str, threads: int, tf_log: bool):
+    """A side's ``setup(device, threads)`` (TensorFlow's import and device check) with its start-up log held back,
+    unless ``tf_log`` asks for the full log."""
+    if tf_log:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    with held_back(show=tf_log):
+        return setup(device, threads)
