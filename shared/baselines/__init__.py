@@ -104,7 +104,7 @@ def summary_info(case: Case, root: str, base: Optional[str] = None) -> Dict[str,
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m shared.baseline", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m shared.baselines", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command")
     rec = sub.add_parser("record", help="record the TF1 results (env tf1) as the golden baseline")
     rec.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")

@@ -112,6 +112,21 @@ def kit_run(envdir: Optional[str], results: str, label: str) -> Dict[str, Any]:
     return out
 
 
+def matrix_run(results: str) -> Dict[str, Any]:
+    """A warm ``nox -s matrix`` (after one warming run that builds the envs): the sum of the env runs against the
+    wall time with one env per core, from the matrix's own ``matrix.json``."""
+    cmd = [sys.executable, "-m", "nox", "-s", "matrix", "--", "--results", results]
+    _run(cmd)  # builds or reuses every env of the table
+    wall, rc, text = _run(cmd)
+    with open(os.path.join(results, "matrix.json")) as handle:
+        record = json.load(handle)
+    cores = max(1, int(record["jobs"]))
+    ideal = record["sum_of_env_runs_s"] / cores
+    return {"wall_s": wall, "rc": rc, "envs": record["envs"], "jobs": cores, "run_s": record["run_s"],
+            "sum_of_env_runs_s": record["sum_of_env_runs_s"], "sum_over_cores_s": ideal,
+            "run_over_sum_over_cores": ratio(record["run_s"], ideal), "build_s_warm": record["build_s"]}
+
+
 def floor_run(envdir: str, results: str, repeat: int = 3) -> Dict[str, Any]:
     """Per env: bare ``import tensorflow`` plus the bare training loop of every (case, implementation).
 
@@ -417,6 +432,13 @@ def run_all(args) -> int:
         bench["notes"] = notes(bench["sweep"])
         bench["targets"] = targets(bench)
         atomic.write_json(out_path, bench)
+        if not args.quick:
+            log("bench: warm nox -s matrix (every env of the table, one per core at a time) ...")
+            bench["matrix"] = matrix_run(os.path.join(tmp, "matrix"))
+            log("bench: matrix runs %.1f s of env time in %.1f s with %d jobs (x%.2f of sum/cores)" % (
+                bench["matrix"]["sum_of_env_runs_s"], bench["matrix"]["run_s"], bench["matrix"]["jobs"],
+                bench["matrix"]["run_over_sum_over_cores"] or 0))
+            atomic.write_json(out_path, bench)
         if not args.quick and not args.no_cold:
             cold_dir = os.path.join(tmp, "cold-nox")
             log("bench: cold nox --envdir %s ..." % cold_dir)

@@ -103,13 +103,26 @@ def _speedups(bench: Dict[str, Any]) -> List[str]:
     return ["## Speed-ups tried", ""] + _table(["change", "before (s)", "after (s)", "kept", "why"], rows) if rows else []
 
 
+def _matrix(bench: Dict[str, Any]) -> List[str]:
+    """The warm version matrix: its env runs, summed, against the wall time with one env per core."""
+    m = bench.get("matrix")
+    if not m:
+        return []
+    return ["## Version matrix (warm)", "",
+            "| envs | jobs | sum of env runs | / jobs | wall of the runs | ratio | whole `nox -s matrix` |",
+            "|---|---|---|---|---|---|---|",
+            "| %d | %d | %.1f s | %.1f s | %.1f s | x%.2f | %.1f s |" % (
+                len(m["envs"]), m["jobs"], m["sum_of_env_runs_s"], m["sum_over_cores_s"], m["run_s"],
+                m["run_over_sum_over_cores"] or 0, m["wall_s"]), ""]
+
+
 def markdown(bench: Dict[str, Any], title: Optional[str] = None) -> str:
     """The whole page: targets, the warm run against its floor, the sweep, notes and speed-ups."""
     lines = ["# %s" % (title or "tfkit benchmark"), "",
              "Started %s, finished %s; %s CPUs.%s" % (bench.get("started", "-"), bench.get("finished", "(unfinished)"),
                                                      (bench.get("machine") or {}).get("cpus", "-"),
                                                      " Quick run." if bench.get("quick") else ""), ""]
-    lines += _targets(bench) + _floor(bench) + _sweep(bench)
+    lines += _targets(bench) + _floor(bench) + _matrix(bench) + _sweep(bench)
     if bench.get("notes"):
         lines += ["## Notes", ""] + ["- " + n for n in bench["notes"]] + [""]
     lines += _speedups(bench)
