@@ -50,6 +50,17 @@ def test_a_folders_module_gives_what_it_declares_beside_cases(scratch_registry, 
     assert scratch_registry.folder_module(folder) is module, "loaded once, its cases registered once"
 
 
+def test_the_pitfalls_catalogue_folder_loads_its_cases_and_entries(scratch_registry):
+    """examples/pitfalls: every entry names one of its cases, each with a naive and a faithful port."""
+    folder = os.path.join(REPO, "examples", "pitfalls")
+    module = scratch_registry.folder_module(folder)
+    names = [c.name for c in module.CASES]
+    assert len(module.PITFALLS) == len(names) == 24 and [e["case"] for e in module.PITFALLS] == names
+    assert sorted(set(e["pitfall"] for e in module.PITFALLS)) == list(range(1, 13))
+    for case in module.CASES:
+        assert set(case.impls["tf2"]) == {"naive", "faithful"} and case.folder == folder
+
+
 def test_folders_from_the_environment(scratch_registry, monkeypatch):
     monkeypatch.setenv("TFKIT_CASES", os.pathsep.join([MLP, ""]))
     assert scratch_registry.folders_from_env() == [MLP]
