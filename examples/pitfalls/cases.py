@@ -12,7 +12,7 @@ and the stage where the naive port must first part from TF1). ``nox -s pitfalls`
 
 import os
 
-from shared.core.case import Case, Check, DatasetSpec, Init, InitSpec
+from shared.core.case import Case, Check, DatasetSpec, Impl, Init, InitSpec
 
 import pitfalls_common as common
 
@@ -82,10 +82,13 @@ BN = {"bn/beta": "bn/beta", "bn/moving_mean": "bn/moving_mean", "bn/moving_varia
 
 
 def case(entry: str, title: str, label: str, tf1: str, checks_: list, init=None, names_=None, forward=None,
-         hp=None, tf1_impls=None, reference: str = "session") -> Case:
-    """One pitfall as a case: its TF1 implementation(s), the naive and the faithful port."""
-    impls = {"tf1": tf1_impls or {reference: TF1 + tf1},
-             "tf2": {"naive": TF2 + tf1 + "_naive", "faithful": TF2 + tf1 + "_faithful"}}
+         hp=None, tf1_impls=None, reference: str = "session", needs=("tf1",), naive=("keras3",),
+         faithful=("keras3",)) -> Case:
+    """One pitfall as a case: its TF1 implementation(s) (TF 1.15 itself: ``needs``), the naive and the faithful port
+    (Keras 3 unless they say ``tf_keras``)."""
+    tf1_impls = tf1_impls or {reference: TF1 + tf1}
+    impls = {"tf1": [Impl(name, target, needs) for name, target in tf1_impls.items()],
+             "tf2": [Impl("naive", TF2 + tf1 + "_naive", naive), Impl("faithful", TF2 + tf1 + "_faithful", faithful)]}
     return Case(name="pitfall_" + entry, description=title, dataset=DATA,
                 hyperparameters=dict(PLAN, label=label, **(hp or {})), impls=impls, reference="tf1/" + reference,
                 checks=checks_, init=init, names=names_, forward=forward, label=label if forward else None)
@@ -130,21 +133,21 @@ CASES = [
     case("04c", "AdagradOptimizer has no epsilon; tf_keras legacy Adagrad(epsilon=0) reads back 1e-7", "y", "p04c",
          checks(("1.2e-7", "9.5e-7", "3.4e-7")), linear_init(108), names(tf1=LINEAR_TF1, naive=LINEAR_TF_KERAS,
                                                           faithful=LINEAR_KERAS3), common.linear,
-         {"learning_rate": 0.1}),
+         {"learning_rate": 0.1}, naive=("tf_keras",)),
     case("05", "MomentumOptimizer with a staircase decay: TF1 accumulates g, Keras accumulates lr*g", "y", "p05",
          checks(("1.2e-7", "1.4e-6", "2.1e-6")), linear_init(109), names(tf1=LINEAR_TF1, tf2=LINEAR_KERAS3), common.linear,
          {"learning_rate": 0.02, "momentum": 0.9, "decay_steps": 10, "decay_rate": 0.5}),
     case("06a", "sparse embedding rows, Momentum: TF1 updates only the rows in the batch", "y_item", "p06a",
          checks(("1.2e-7", "4.8e-7", "3.3e-7")), emb_init(110), names(tf1={"emb": "emb", "bias": "bias"}, naive=EMB_KERAS3,
                                                        faithful=EMB_TF_KERAS), common.embedding,
-         {"learning_rate": 0.1, "momentum": 0.9}),
+         {"learning_rate": 0.1, "momentum": 0.9}, faithful=("tf_keras",)),
     case("06b", "sparse embedding rows, RMSProp: lazy rows, duplicate lookups summed", "y_item", "p06b",
          checks(("0", "0", "0")), emb_init(111), names(tf1={"emb": "emb", "bias": "bias"}, tf2=EMB_KERAS3),
          common.embedding, {"learning_rate": 0.05}),
     case("06c", "sparse embedding rows, FTRL from a non-zero start", "y_item", "p06c",
          checks(("0", "0", "0")), emb_init(112), names(tf1={"emb": "emb", "bias": "bias"}, naive=EMB_KERAS3,
                                                        faithful=EMB_TF_KERAS), common.embedding,
-         {"learning_rate": 0.5}),
+         {"learning_rate": 0.5}, faithful=("tf_keras",)),
     case("07a", "contrib l2_regularizer(s) is s*sum(w^2)/2; Keras L2(l) is l*sum(w^2)", "y", "p07a",
          checks(("1.2e-7", "1.9e-6", "6.5e-8")), linear_init(113), names(tf1=LINEAR_TF1, tf2=LINEAR_KERAS3), common.linear,
          {"learning_rate": 0.05, "l2": 0.5}),
