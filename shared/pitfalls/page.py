@@ -78,7 +78,8 @@ def row(j: Judged) -> List[Any]:
 
 
 def notes(j: Judged) -> List[Any]:
-    e, out = j.entry, []  # type: Any, List[Any]
+    e = j.entry
+    out = []  # type: List[Any]
     if e.note:
         out.append(e.note)
     if e.judged_on:

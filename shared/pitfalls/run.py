@@ -11,6 +11,9 @@ from shared.core.envs import ENVS, SIDES, main_envs
 from shared.core.errors import EnvError, RegistryError
 from shared.pitfalls.entries import Entry
 
+if False:  # annotations only: importing the verdict pulls in the comparison (numpy)
+    from shared.pitfalls.verdict import Catalogue  # noqa: F401
+
 RUNS = "pitfalls-run"  # the catalogue's own results folder, inside the results root
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -96,7 +99,7 @@ def shown(path: str) -> str:
     return os.path.relpath(full, here) if full.startswith(here + os.sep) else path
 
 
-def terminal(catalogue) -> str:
+def terminal(catalogue: "Catalogue") -> str:
     """One line per entry, then what fails the catalogue, then the verdict."""
     from shared.pitfalls.page import pair
 
