@@ -5,13 +5,13 @@ import subprocess
 import sys
 import time
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 from shared.core.envs import ENVS, SIDES, main_envs
 from shared.core.errors import EnvError, RegistryError
 from shared.pitfalls.entries import Entry
 
-if False:  # annotations only: importing the verdict pulls in the comparison (numpy)
+if TYPE_CHECKING:  # annotations only: importing the verdict pulls in the comparison (numpy)
     from shared.pitfalls.verdict import Catalogue  # noqa: F401
 
 RUNS = "pitfalls-run"  # the catalogue's own results folder, inside the results root
