@@ -88,6 +88,13 @@ def compare(session: nox.Session) -> None:
 
 
 @nox.session(python=PY311)
+def pitfalls(session: nox.Session) -> None:
+    """The pitfalls catalogue (examples/pitfalls) in the built tf1/tf2 envs -> results/pitfalls.{json,md,html}."""
+    install(session, "report")
+    session.run("python", "-m", "shared.pitfalls", "run", *session.posargs, env=built_envs())
+
+
+@nox.session(python=PY311)
 def baseline(session: nox.Session) -> None:
     """Record the TF1 results (results/runs/tf1) as the golden baselines/ (-- --force replaces them)."""
     install(session, "report")

@@ -12,7 +12,7 @@ ATTRIBUTES = (
     ("_epsilon", "epsilon"), ("_initial_accumulator_value", "initial_accumulator_value"),
     ("_learning_rate_power", "learning_rate_power"), ("_l1_regularization_strength", "l1"),
     ("_l2_regularization_strength", "l2"), ("_l2_shrinkage_regularization_strength", "l2_shrinkage"),
-    ("_decay", "rho"), ("_momentum", "momentum"), ("_use_nesterov", "nesterov"),
+    ("_decay", "rho"), ("_rho", "rho"), ("_momentum", "momentum"), ("_use_nesterov", "nesterov"),
 )
 IMPLIED = {  # what TF1's kernels do where the optimizer takes no argument
     "adagrad": {"epsilon": 0.0},  # accum += g^2; w -= lr * g / sqrt(accum): no epsilon
@@ -21,6 +21,8 @@ IMPLIED = {  # what TF1's kernels do where the optimizer takes no argument
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "op") and hasattr(value, "graph"):  # a tensor (a schedule): by its op's scope, as Keras names it
+        return value.op.name.split("/")[0]
     try:
         import numpy as np
 
@@ -38,7 +40,7 @@ def _plain(value: Any) -> Any:
 def optimizer(opt) -> Dict[str, Any]:
     """``{"name": "adagrad", "learning_rate": 0.05, ...}`` of a ``tf.train.Optimizer`` as built."""
     name = type(opt).__name__.replace("Optimizer", "").lower()
-    name = {"gradientdescent": "sgd"}.get(name, name)
+    name = {"gradientdescent": "sgd", "momentum": "sgd"}.get(name, name)  # Keras: SGD(momentum=...)
     out = {"name": name, "class": "tf.train." + type(opt).__name__}  # type: Dict[str, Any]
     for attribute, common in ATTRIBUTES:
         if hasattr(opt, attribute) and common not in out:

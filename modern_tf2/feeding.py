@@ -6,7 +6,7 @@ batches (never Keras' own shuffles), and a ``fit`` over the whole plan that snap
 after each epoch (and, when asked, after the first step).
 """
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Sequence
 
 from shared.core.results import Snapshots
 
@@ -40,11 +40,12 @@ def row_batches(full, tail=None):
 
 
 def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]],
-             first_step: Optional[Dict[str, object]] = None) -> Snapshots:
+             first_step: Optional[Dict[str, object]] = None, callbacks: Sequence[object] = ()) -> Snapshots:
     """One ``fit`` over the whole plan (``steps_per_epoch`` keeps the iterator across epochs); a snapshot per epoch.
 
     ``first_step``, a dict, receives the weights after the first step (``first_step["weights"]``): this
     needs a compile without ``steps_per_execution``, since batch callbacks fire once per execution.
+    ``callbacks`` run before the kit's own (e.g. one that adjusts optimizer state before each step).
     """
     snapshots = Snapshots()
 
@@ -56,7 +57,8 @@ def fit_plan(keras, model, plan, data, read: Callable[[], Dict[str, float]],
     if first_step is not None:
         hooks["on_train_batch_end"] = after_batch
     snap = keras.callbacks.LambdaCallback(**hooks)
-    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0, callbacks=[snap])
+    model.fit(data, epochs=plan.epochs, steps_per_epoch=plan.batches_per_epoch, shuffle=False, verbose=0,
+              callbacks=list(callbacks) + [snap])
     return snapshots
 
 

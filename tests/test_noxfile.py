@@ -8,8 +8,8 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SESSIONS = ("tf1", "tf2", "compare", "baseline", "tests", "tests-py37", "images", "tf1-image", "tf2-image",
-            "containers", "bench", "lock")
+SESSIONS = ("tf1", "tf2", "compare", "pitfalls", "baseline", "tests", "tests-py37", "images", "tf1-image",
+            "tf2-image", "containers", "bench", "lock")
 
 
 def _nox(*args, **kw):
@@ -39,6 +39,15 @@ def test_noxfile_stays_thin():
             assert node.end_lineno - node.lineno < 12, "%s is %d lines: move its logic into a package" % (
                 node.name, node.end_lineno - node.lineno + 1)
             assert not any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(node)), "%s loops" % node.name
+
+
+def test_the_catalogue_is_its_own_session_outside_the_main_job():
+    """nox -s tf1 tf2 stays fast: the pitfalls catalogue runs only when asked for (nox -s pitfalls)."""
+    pytest.importorskip("nox")
+    out = _nox("-l")
+    assert out.returncode == 0, out.stdout
+    defaults = [line[2:].split(" -> ")[0] for line in out.stdout.splitlines() if line.startswith("* ")]
+    assert defaults == ["tf1", "tf2"] and "- pitfalls -> " in out.stdout
 
 
 def test_missing_python37_stops_tf1_with_the_fixes(tmp_path):

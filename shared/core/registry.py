@@ -21,6 +21,7 @@ CASES_FILE = "cases.py"
 
 _REGISTRY = OrderedDict()  # type: Dict[str, Case]
 _FOLDERS = []  # type: List[str]
+_MODULES = {}  # type: Dict[str, object]  # folder -> its imported cases.py
 _LOADED = [False]
 
 
@@ -107,7 +108,17 @@ def load_folder(folder: str) -> List[Case]:
     for case in cases:
         case.folder = path
         register(case)
+    _MODULES[path] = module
     return list(cases)
+
+
+def folder_module(folder: str):
+    """The imported ``cases.py`` of a case folder (loaded once, its cases registered), for what it declares beside
+    ``CASES`` (e.g. a catalogue of the cases)."""
+    path = os.path.abspath(folder)
+    if path not in _MODULES:
+        load_folder(folder)
+    return _MODULES[path]
 
 
 def case_names() -> List[str]:

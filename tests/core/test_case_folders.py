@@ -18,6 +18,7 @@ def scratch_registry(monkeypatch):
     registry.all_cases()
     monkeypatch.setattr(registry, "_REGISTRY", registry.OrderedDict(registry._REGISTRY))
     monkeypatch.setattr(registry, "_FOLDERS", list(registry._FOLDERS))
+    monkeypatch.setattr(registry, "_MODULES", dict(registry._MODULES))
     return registry
 
 
@@ -35,6 +36,29 @@ def test_the_example_folder_registers_its_case_with_its_folder(scratch_registry)
     assert scratch_registry.get_case("mlp") is cases[0]
     assert scratch_registry.load_folder(MLP) == cases, "a folder loads once"
     assert {"weights", "predictions", "loss"} == set(c.kind.value for c in cases[0].checks)
+
+
+def test_a_folders_module_gives_what_it_declares_beside_cases(scratch_registry, tmp_path):
+    folder = _folder(tmp_path, """
+        from shared.core.case import Case, Check, DatasetSpec
+        CASES = [Case("mine", "d", DatasetSpec("linear", "linear"), {"epochs": 1}, {"tf1": ["session"], "tf2": ["eager"]},
+                      "tf1/session", [Check("weights", 1e-5, "why")])]
+        CATALOGUE = ["an entry"]
+    """)
+    module = scratch_registry.folder_module(folder)
+    assert module.CATALOGUE == ["an entry"] and scratch_registry.get_case("mine").folder == folder
+    assert scratch_registry.folder_module(folder) is module, "loaded once, its cases registered once"
+
+
+def test_the_pitfalls_catalogue_folder_loads_its_cases_and_entries(scratch_registry):
+    """examples/pitfalls: every entry names one of its cases, each with a naive and a faithful port."""
+    folder = os.path.join(REPO, "examples", "pitfalls")
+    module = scratch_registry.folder_module(folder)
+    names = [c.name for c in module.CASES]
+    assert len(module.PITFALLS) == len(names) == 24 and [e["case"] for e in module.PITFALLS] == names
+    assert sorted(set(e["pitfall"] for e in module.PITFALLS)) == list(range(1, 13))
+    for case in module.CASES:
+        assert set(case.impls["tf2"]) == {"naive", "faithful"} and case.folder == folder
 
 
 def test_folders_from_the_environment(scratch_registry, monkeypatch):
