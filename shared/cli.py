@@ -5,6 +5,7 @@ import os
 import sys
 from typing import List, Optional
 
+from shared.core import writelock
 from shared.core.errors import KitError
 from shared.core.registry import all_cases, select, use_folders
 from shared.core.results import results_root
@@ -22,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     for q in (prep, comp):
         q.add_argument("--results", default=None, help="output folder (default: $TFKIT_RESULTS or ./results)")
         q.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
+        q.add_argument("--no-wait", action="store_true",
+                       help="fail at once when another run is writing the results folder (default: wait for it)")
     prep.add_argument("--pairs-csv", default=None, help="bring your own pairs file for the one case named by --cases")
     prep.add_argument("--items", default=None, help="with --pairs-csv: the item list (one name per line) rows must stay within")
     prep.add_argument("--allow-duplicates", action="store_true", help="with --pairs-csv: keep exact duplicate rows")
@@ -41,18 +44,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command:
             use_folders(args.cases_from)
-        if args.command == "prepare":
-            from shared.core import data
-
+        if args.command in ("prepare", "compare"):
             root = results_root(args.results)
-            if args.pairs_csv:
-                return _import(root, args)
-            data.ensure(root, select(args.cases))
-            for case in select(args.cases):
-                data.verify(root, case.dataset.name)
-            return 0
-        if args.command == "compare":
-            return _compare(results_root(args.results), args.cases, not args.no_report, args.stand_in_baseline)
+            with writelock.hold(root, wait=not args.no_wait, command="python -m shared " + " ".join(argv or sys.argv[1:]),
+                                log=_stderr):
+                if args.command == "prepare":
+                    return _prepare(root, args)
+                return _compare(root, args.cases, not args.no_report, args.stand_in_baseline)
         if args.command == "cases":
             for case in all_cases():
                 print("%-16s %s%s" % (case.name, case.description, "  [%s]" % case.folder if case.folder else ""))
@@ -62,6 +60,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     _parser().print_help()
     return 2
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _prepare(root: str, args: argparse.Namespace) -> int:
+    """Generate the data of the selected cases (or import a pairs file) and verify it."""
+    from shared.core import data
+
+    if args.pairs_csv:
+        return _import(root, args)
+    data.ensure(root, select(args.cases))
+    for case in select(args.cases):
+        data.verify(root, case.dataset.name)
+    return 0
 
 
 def _import(root: str, args: argparse.Namespace) -> int:

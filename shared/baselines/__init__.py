@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from shared.core import data
+from shared.core import data, writelock
 from shared.baselines.against import compare_runs
 from shared.baselines.fit import made_with, other_data, reference_impl, refusal
 from shared.compare.record import Comparison, Kind
@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--baseline", default=None, help="baseline folder (default: $%s or <repo>/baselines)" % ENV_VAR)
     rec.add_argument("--cases", nargs="*", default=None, help="case names (default: all registered)")
     rec.add_argument("--force", action="store_true", help="overwrite a baseline that differs (regenerating is explicit)")
+    rec.add_argument("--no-wait", action="store_true",
+                     help="fail at once when another run is writing the results folder (default: wait for it)")
     rec.add_argument("--cases-from", action="append", default=[], metavar="DIR",
                      help="record the cases declared in DIR/cases.py, into DIR/baselines unless --baseline says otherwise")
     rec.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
@@ -123,9 +125,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command != "record":
         _parser().print_help()
         return 2
+    root = results_root(args.results)
     try:
-        recording.record(results_root(args.results), args.baseline, args.cases, args.force,
-                         cases_from=args.cases_from)
+        with writelock.hold(root, wait=not args.no_wait, command="python -m shared.baselines record",
+                            log=lambda line: print(line, file=sys.stderr, flush=True)):
+            recording.record(root, args.baseline, args.cases, args.force, cases_from=args.cases_from)
     except KitError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from shared.core import atomic
+from shared.core.staging import read_env
 from shared.core.bench_side import BATCH, MARK, bench_case, peak_rss_mib, synthetic
 from shared.bench.speedups import SPEEDUPS
 from shared.core.registry import PACKAGES as SIDES, get_case
@@ -83,8 +84,7 @@ def kit_breakdown(results: str) -> Dict[str, Any]:
         path = os.path.join(results, "runs", env, "env.json")
         if not os.path.exists(path):
             continue
-        with open(path) as handle:
-            summary = json.load(handle)
+        summary = read_env(path)
         train = {}
         for rel in summary.get("results", []):
             with open(os.path.join(results, rel)) as handle:

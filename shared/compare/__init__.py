@@ -18,10 +18,10 @@ from shared.compare import junit
 from shared.compare.diff import centre, diff, pair, problem, same_inputs, series  # noqa: F401 - public boundary
 from shared.compare.record import Comparison, Kind
 from shared.compare.stages import first_divergence, settings_diff
-from shared.core import SCHEMA_VERSION, atomic, data, results
+from shared.core import SCHEMA_VERSION, atomic, data, results, staging
 from shared.core.case import Case, CheckKind
 from shared.core.envs import SIDES
-from shared.core.errors import KitError
+from shared.core.errors import KitError, ResultError
 from shared.core.plan import for_case
 from shared.core.registry import all_cases, select, use_folders
 
@@ -29,7 +29,8 @@ STAND_IN_HINT = "; a committed baseline covers it: on a runner without TF 1.15 p
 
 
 def load_runs(root: str) -> Dict[str, Dict[str, Any]]:
-    """Every result under ``<root>/runs``, keyed by run id; unreadable files become error results."""
+    """Every result under ``<root>/runs``, keyed by run id; unreadable files become error results, and so does
+    every result of a side whose ``env.json`` is corrupted or whose latest run did not finish."""
     runs = {}  # type: Dict[str, Dict[str, Any]]
     base = results.runs_dir(root)
     if not os.path.isdir(base):
@@ -38,6 +39,12 @@ def load_runs(root: str) -> Dict[str, Dict[str, Any]]:
         env_dir = os.path.join(base, env)
         if env.startswith(".") or not os.path.isdir(env_dir):
             continue
+        side_error = None  # type: Optional[str]
+        if os.path.exists(os.path.join(env_dir, staging.ENV_FILE)):
+            try:
+                staging.read_env(os.path.join(env_dir, staging.ENV_FILE))
+            except KitError as exc:
+                side_error = str(exc)
         for case in sorted(os.listdir(env_dir)):
             case_dir = os.path.join(env_dir, case)
             if not os.path.isdir(case_dir):
@@ -48,10 +55,24 @@ def load_runs(root: str) -> Dict[str, Dict[str, Any]]:
                 impl = name[:-5]
                 rid = results.run_id(env, case, impl)
                 try:
+                    if side_error:
+                        raise ResultError(side_error)
                     runs[rid] = results.read(os.path.join(case_dir, name))
                 except KitError as exc:
                     runs[rid] = {"run_id": rid, "env": env, "case": case, "impl": impl, "status": "unreadable", "error": {"message": str(exc)}}
+    for mark in staging.interrupted(base):
+        for rid, run in list(runs.items()):
+            if run.get("env") == mark["env"] and (not mark.get("cases") or run.get("case") in mark["cases"]):
+                runs[rid] = dict(run, status="interrupted", error={"message": _interrupted(mark)})
     return runs
+
+
+def _interrupted(mark: Mapping[str, Any]) -> str:
+    """Why the results of a side whose latest run did not finish are not compared."""
+    return ("the latest run of %s (pid %s, '%s', since %s) stopped before it finished (%s); this result is from an "
+            "earlier run: run %s again (its staging folder %s says so)" % (
+                mark["env"], mark.get("pid", "?"), mark.get("command", "?"), mark.get("since", "?"),
+                mark.get("error") or "killed: it recorded no error", mark["env"], mark["folder"]))
 
 
 def reference_id(case: Case) -> str:

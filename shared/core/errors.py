@@ -45,3 +45,11 @@ class DeviceError(KitError):
 
 class TrainingError(KitError):
     """Training produced non-finite values or failed."""
+
+
+class BusyError(KitError):
+    """Another run holds the lock of a folder this run would write."""
+
+
+class WriteError(KitError):
+    """A file could not be written: the disk is full, or the folder is read-only or not this user's."""

@@ -241,8 +241,9 @@ def result_path(results: str, env: str, case: str, impl: str) -> str:
     return os.path.join(runs_dir(results), env, case, impl + ".json")
 
 
-def write(results: str, payload: Any) -> str:
-    """Validate and atomically write one result (a :class:`Result` or its dict); returns its path."""
+def write(results: str, payload: Any, path: Optional[str] = None) -> str:
+    """Validate and atomically write one result (a :class:`Result` or its dict) to ``path``, else its place in
+    ``results``; returns its path."""
     payload = payload.to_dict() if isinstance(payload, Result) else dict(payload)
     payload.setdefault("schema", SCHEMA_VERSION)
     missing = [k for k in REQUIRED if k not in payload]
@@ -253,7 +254,7 @@ def write(results: str, payload: Any) -> str:
             found="missing " + ", ".join(missing),
             fix="this is a bug in the implementation wrapper; report it",
         )
-    path = result_path(results, payload["env"], payload["case"], payload["impl"])
+    path = path or result_path(results, payload["env"], payload["case"], payload["impl"])
     atomic.write_json(path, payload)
     return path
 

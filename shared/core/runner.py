@@ -6,13 +6,12 @@ import copy
 import importlib
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from shared.core import SCHEMA_VERSION, atomic, data, models, results
+from shared.core import SCHEMA_VERSION, data, models, results, writelock
 from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
 from shared.core.plan import for_case
@@ -20,6 +19,7 @@ from shared.core.case import Case
 from shared.core import envs
 from shared.core.envs import SIDES
 from shared.core.registry import select, use_folders
+from shared.core.staging import Stage
 from shared.core.weights import NameMap, Weights
 from shared.core.results import results_root
 from shared.core.threads import DEFAULT_THREADS, default_threads, threads_arg
@@ -41,20 +41,12 @@ def parser(side: str) -> argparse.ArgumentParser:
                         % DEFAULT_THREADS)
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
+    p.add_argument("--no-wait", action="store_true",
+                   help="fail at once when another run is writing the results folder (default: wait for it)")
     p.add_argument("--stand-in-baseline", action="store_true", help=argparse.SUPPRESS)  # for compare, via nox posargs
     p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                    help="sensitivity check: change one hyperparameter on this side only (recorded in each result)")
     return p
-
-
-def _clear_env_runs(root: str, env: str, case_names: Sequence[str]) -> None:
-    """Remove this env's previous results of these cases first: a crash leaves a missing side, never a stale one."""
-    for name in case_names:
-        folder = os.path.join(results.runs_dir(root), env, name)
-        if os.path.isdir(folder):
-            trash = os.path.join(results.runs_dir(root), ".%s-%s.old-%d" % (env, name, os.getpid()))
-            os.rename(folder, trash)
-            shutil.rmtree(trash, ignore_errors=True)
 
 
 def parse_overrides(items: Sequence[str], case: Case) -> Dict[str, Any]:
@@ -171,24 +163,21 @@ def _error(exc: BaseException) -> Dict[str, str]:
     return {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
 
 
-def _prepare(args: argparse.Namespace, root: str, log: Callable[[str], None]) -> List[Case]:
-    """Load the case folders, select the cases, clear their old results of this env, then make and verify their data."""
-    use_folders(args.cases_from)
-    cases = select(args.cases)
-    _clear_env_runs(root, args.env, [c.name for c in cases])
+def _prepare(args: argparse.Namespace, root: str, cases: Sequence[Case], log: Callable[[str], None]) -> None:
+    """Make (``--prepare``) and verify the data of ``cases`` before anything trains."""
     if args.prepare:
         data.ensure(root, cases, log=log)
     for case in cases:
         data.verify(root, case.dataset.name)
-    return cases
 
 
 class _Side(object):
     """One side's run: its arguments, fingerprint and what it has written so far."""
 
     def __init__(self, args: argparse.Namespace, root: str, side: str, package: str, fingerprint: Dict[str, Any],
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], stage: Stage) -> None:
         self.args = args
+        self.stage = stage
         self.root = root
         self.side = side
         self.package = package
@@ -201,7 +190,8 @@ class _Side(object):
     def _write(self, result: results.Result) -> None:
         if result.status not in ("ok", "skipped"):
             self.failures.append(result.run_id)
-        self.written.append(results.write(self.root, result))
+        results.write(self.root, result, self.stage.result_path(result.inputs.case, result.impl))
+        self.written.append(results.result_path(self.root, result.env, result.inputs.case, result.impl))
 
     def run_case(self, case: Case) -> None:
         """Load the case's data, plan, probe set, init and numpy model once, then train each implementation here."""
@@ -289,9 +279,9 @@ class _Side(object):
                                 fix="evaluate the full-data loss once at the end of every epoch")
         return list(trained.losses)
 
-    def finish(self, started: float) -> int:
-        """Write ``env.json`` (what ran, what failed, wall time); 1 when any implementation failed."""
-        atomic.write_json(os.path.join(results.runs_dir(self.root), self.args.env, "env.json"), {
+    def finish(self, started: float, lock_wait_s: float) -> int:
+        """Swap the staged side in with its ``env.json`` (what ran, what failed, wall time); 1 when any implementation failed."""
+        self.stage.commit({
             "schema": SCHEMA_VERSION,
             "env": self.args.env,
             "side": self.side,
@@ -299,6 +289,7 @@ class _Side(object):
             "results": [os.path.relpath(p, self.root) for p in self.written],
             "failures": self.failures,
             "wall_s": time.perf_counter() - started,
+            "writer": {"lock_wait_s": lock_wait_s, "stage_open_s": self.stage.open_s},
         })
         if self.failures:
             self.log("%s: %d implementation(s) failed: %s" % (self.args.env, len(self.failures), ", ".join(self.failures)))
@@ -347,20 +338,36 @@ def run_side(
     started = time.perf_counter()
     args = parser(side).parse_args(argv)
     root = results_root(args.results)
+    command = " ".join(["python -m " + package] + list(argv or []))
     try:
-        cases = _prepare(args, root, log)
-        fingerprint = fingerprint_base(args.lock)
-        fingerprint.update(setup(args.device, args.threads, args.tf_log))
+        with writelock.hold(root, wait=not args.no_wait, command=command, log=log):
+            return _locked(args, root, side, package, setup, log, started, command)
     except KitError as exc:
         log("error: %s" % exc)
         return 2
-    log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
-        args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
-        float(fingerprint.get("import_s", 0.0))))
-    run = _Side(args, root, side, package, fingerprint, log)
-    for case in cases:
-        run.run_case(case)
-    return run.finish(started)
+
+
+def _locked(args: argparse.Namespace, root: str, side: str, package: str, setup: Callable[..., Dict[str, Any]],
+            log: Callable[[str], None], started: float, command: str) -> int:
+    """A side's run while it holds the results folder: stage, check the data and device, train, swap in."""
+    lock_wait_s = time.perf_counter() - started
+    use_folders(args.cases_from)
+    cases = select(args.cases)
+    stage = Stage(results.runs_dir(root), args.env, [c.name for c in cases], command).open()
+    try:
+        _prepare(args, root, cases, log)
+        fingerprint = fingerprint_base(args.lock)
+        fingerprint.update(setup(args.device, args.threads, args.tf_log))
+        log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
+            args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
+            float(fingerprint.get("import_s", 0.0))))
+        run = _Side(args, root, side, package, fingerprint, log, stage)
+        for case in cases:
+            run.run_case(case)
+        return run.finish(started, lock_wait_s)
+    except BaseException as exc:
+        stage.fail(exc)
+        raise
 
 
 def exit_now(code: int) -> None:

@@ -47,21 +47,40 @@ def test_raising_and_diverging_implementations_are_recorded_not_hidden(root, fak
     assert "tf1/linear/boom: FAILED" in log
 
 
-def test_interrupt_leaves_finished_results_and_no_partial_file(root, fake_linear):
+def _staging(root):
+    from shared.core import staging
+
+    return staging.interrupted(results.runs_dir(root))
+
+
+def test_interrupt_keeps_the_previous_side_whole_and_marks_the_run_unfinished(root, fake_linear):
+    _run(root, "--impls", "good")
+    good = results.result_path(root, "tf1", "linear", "good")
+    with open(good, "rb") as handle:
+        before = handle.read()
     with pytest.raises(KeyboardInterrupt):
         _run(root, "--impls", "good", "interrupt")
     folder = os.path.join(results.runs_dir(root), "tf1", "linear")
     assert sorted(os.listdir(folder)) == ["good.json"]
+    with open(good, "rb") as handle:
+        assert handle.read() == before, "the previous complete side must stay as it was"
+    marks = _staging(root)
+    assert len(marks) == 1 and marks[0]["env"] == "tf1" and marks[0]["cases"] == ["linear"]
+    assert marks[0]["error"].startswith("KeyboardInterrupt") and os.listdir(marks[0]["folder"]) == ["run.json"]
 
 
-def test_rerun_clears_stale_results_first(root, fake_linear):
+def test_a_failed_rerun_keeps_the_previous_side_and_says_it_did_not_finish(root, fake_linear):
     _run(root, "--impls", "good")
     stale = results.result_path(root, "tf1", "linear", "good")
     assert os.path.exists(stale)
 
     code, log = _run(root, "--impls", "good", "--device", "cuda")
     assert code == 2 and "no GPU" in log
-    assert not os.path.exists(stale)
+    assert os.path.exists(stale)
+    (mark,) = _staging(root)
+    assert mark["error"].startswith("DeviceError: CUDA was asked for")
+    code, _ = _run(root, "--impls", "good")
+    assert code == 0 and _staging(root) == [], "the next run removes the mark"
 
 
 def test_corrupted_data_refused_before_training(root, fake_linear):

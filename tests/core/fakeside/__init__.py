@@ -4,9 +4,12 @@ import os
 
 
 def setup(device, threads=0, tf_log=False):
-    """Pretend to import TensorFlow; ``FAKESIDE_DEVICE_ERROR`` makes the device check fail."""
+    """Pretend to import TensorFlow (taking ``$FAKESIDE_IMPORT_S`` seconds, as TF's import does); cuda is refused."""
+    import time
+
     from shared.core.errors import DeviceError
 
+    time.sleep(float(os.environ.get("FAKESIDE_IMPORT_S") or 0.0))
     if device == "cuda":
         raise DeviceError("CUDA was asked for but TensorFlow fake sees no GPU", expected="a visible GPU",
                           found="GPUs: none", fix="use --device cpu")

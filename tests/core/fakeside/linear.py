@@ -1,11 +1,12 @@
 """Fake linear implementations: ``good`` trains, ``boom`` raises, ``nan`` diverges, ``idle`` never steps,
-``interrupt`` is stopped by the user."""
+``interrupt`` is stopped by the user, ``slow`` says it started (``$FAKESIDE_STARTED``) and trains for a minute."""
 
+import os
 import time
 
 from shared.core.results import Snapshots, Trained
 
-IMPLS = ("good", "boom", "nan", "interrupt", "idle")
+IMPLS = ("good", "boom", "nan", "interrupt", "idle", "slow")
 
 
 def run(job):
@@ -20,6 +21,10 @@ def run(job):
     if job.impl == "idle":
         snapshots = [dict(start) for _ in range(plan.epochs)]
         return Trained(start, snapshots, steps=0, start=start)
+    if job.impl == "slow":
+        with open(os.environ["FAKESIDE_STARTED"], "w") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(60.0)
     snapshots = Snapshots()
     for epoch in range(plan.epochs):
         time.sleep(0.02 if epoch == 0 else 0.001)  # a slow first epoch, as start-up makes it
