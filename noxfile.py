@@ -49,15 +49,12 @@ def built_envs() -> dict:
 def install(session: nox.Session, env: str) -> str:
     """Sync the venv to the hash-locked envs/<env>.txt (refused when stale against its .in), bytecode compiled.
 
-    Skipped while the venv is unchanged since its last sync from that same lock (shared/envtools/venv_stamp.py).
+    Skipped while the venv is unchanged since its last sync from that same lock (shared/envtools/venv_stamp.py);
+    check, sync and stamp run under the venv's lock, so concurrent sessions never sync one venv at once.
     """
-    venv = session.virtualenv.location
-    state, lock = session.run("python", "-m", "shared.envtools.locks", "check", env, "--venv", venv, silent=True).split()[-2:]
-    if state != "synced":
-        python = os.path.join(session.virtualenv.bin, "python")
-        session.run_install("uv", "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", python, lock)
-        session.run_install("python", "-m", "shared.envtools.locks", "mark", env, "--venv", venv, silent=True)
-    return lock
+    sync = ("python", "-m", "shared.envtools.locks", "sync", env, "--venv", session.virtualenv.location)
+    out = session.run_install(*sync, silent=True, stderr=None) or session.run(*sync, "--check-only", silent=True)
+    return out.split()[-1]
 
 
 def side(session: nox.Session, env: str) -> None:

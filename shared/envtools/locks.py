@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional
 
 from shared.core.envs import ENVS
-from shared.core.errors import EnvError
+from shared.core.errors import EnvError, KitError
 
 ENVS_DIR = "envs"
 STAMP = "# input-sha256: "
@@ -117,17 +117,57 @@ def check(name: str, root: str = ".") -> str:
     return path
 
 
+SYNC_LOCK = ".tfkit-sync.lock"  # beside the venv: a recreated venv must not take a fresh lock file with it
+
+
+def sync(name: str, venv: str, check_only: bool = False, log=None) -> str:
+    """Sync ``venv`` to ``name``'s checked lock unless it is stamped as synced from it; returns the lock's path.
+
+    The check, the sync and the stamp run under a lock of that venv, so two sessions never sync one
+    venv at once: the second waits, then finds it synced. ``check_only`` (nox --no-install) syncs nothing.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    from shared.core.writelock import hold
+    from shared.envtools import venv_stamp
+
+    path = check(name)
+    if check_only:
+        return path
+    venv = os.path.abspath(venv)
+    with hold(os.path.dirname(venv), "the venv %s" % venv, lock_file=os.path.basename(venv) + SYNC_LOCK,
+              command="sync %s from %s" % (venv, path), log=log or (lambda line: print(line, file=sys.stderr, flush=True))):
+        if not venv_stamp.is_synced(path, venv):
+            uv = shutil.which("uv")
+            if uv is None:
+                raise EnvError("uv is not on PATH", expected="uv, nox's venv backend", found="no uv executable",
+                               fix="python3 -m pip install uv")
+            cmd = [uv, "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode",
+                   "--python", os.path.join(venv, "bin", "python"), path]
+            status = subprocess.call(cmd)
+            if status != 0:
+                raise EnvError("syncing %s from %s failed" % (venv, path), expected="exit status 0",
+                               found="exit status %d from %s" % (status, " ".join(cmd)), fix="see uv's output above")
+            venv_stamp.mark(path, venv)
+    return path
+
+
 def summary() -> Dict[str, str]:
     return dict((name, spec.python) for name, spec in LOCKS.items())
 
 
-USAGE = "usage: python -m shared.locks check NAME [--venv DIR] | mark NAME --venv DIR | compile [NAME ...]"
+USAGE = ("usage: python -m shared.envtools.locks check NAME [--venv DIR] | mark NAME --venv DIR | "
+         "sync NAME --venv DIR [--check-only] | compile [NAME ...]")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """``check NAME`` prints the lock's path; with ``--venv DIR`` it prints ``synced PATH`` or ``stale PATH``.
 
-    ``mark NAME --venv DIR`` stamps DIR as synced from NAME's lock; ``compile [NAME ...]`` regenerates locks.
+    ``mark NAME --venv DIR`` stamps DIR as synced from NAME's lock; ``sync NAME --venv DIR`` syncs DIR from it
+    under the venv's lock unless it is stamped as synced, and prints the lock's path; ``compile [NAME ...]``
+    regenerates locks.
     """
     import subprocess
     import sys
@@ -148,6 +188,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args[0] == "check":
             print(path if venv is None else "%s %s" % ("synced" if venv_stamp.is_synced(path, venv) else "stale", path))
             return 0
+    if args[:1] == ["sync"] and len(args) in (4, 5) and args[2] == "--venv" and args[4:] in ([], ["--check-only"]):
+        try:
+            print(sync(args[1], args[3], check_only=args[4:] == ["--check-only"]))
+        except KitError as exc:
+            print("error: %s" % exc, file=sys.stderr)
+            return 2
+        return 0
     if args and args[0] == "compile":
         for name in args[1:] or list(LOCKS):
             spec = LOCKS[name]
