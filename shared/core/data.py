@@ -62,7 +62,43 @@ def read_manifest(results: str) -> Dict[str, Any]:
             found=repr(manifest)[:200],
             fix="delete %s and run again to regenerate the data" % data_dir(results),
         )
+    problems = _entry_problems(manifest)
+    if problems:
+        raise DataError(
+            "data manifest %s has entries no run wrote" % path,
+            expected='each entry a "file" inside %s and its 64-digit "sha256" (a probe set and inits likewise)'
+                     % data_dir(results),
+            found="; ".join(problems[:5]) + (" ..." if len(problems) > 5 else ""),
+            fix="delete %s and run again to regenerate the data" % data_dir(results),
+        )
     return manifest
+
+
+def _entry_problems(manifest: Dict[str, Any]) -> List[str]:
+    """What is wrong with the manifest's entries: each names a file inside the data folder and its SHA-256."""
+    entries = []  # type: List[Any]
+    for name, entry in manifest["datasets"].items():
+        entries.append(("dataset %r" % name, entry, 0))
+        if isinstance(entry, dict) and entry.get("probe") is not None:
+            entries.append(("the probe set of %r" % name, entry["probe"], 0))
+    inits = manifest.get("inits") or {}
+    if not isinstance(inits, dict):
+        return ["'inits' is a %s, not a mapping" % type(inits).__name__]
+    entries.extend(("the init of %r" % name, entry, 1) for name, entry in inits.items())
+    problems = []  # type: List[str]
+    for what, entry, depth in entries:
+        if not isinstance(entry, dict):
+            problems.append("%s is a %s" % (what, type(entry).__name__))
+            continue
+        file, sha = entry.get("file"), entry.get("sha256")
+        parts = file.replace("\\", "/").split("/") if isinstance(file, str) else []
+        if not parts or len(parts) > depth + 1 or any(p in ("", ".", "..") for p in parts) or os.path.isabs(file):
+            problems.append("%s names file %r" % (what, file))
+        if not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
+            problems.append("%s has sha256 %r" % (what, sha))
+        if "rows" in entry and not (isinstance(entry["rows"], int) and entry["rows"] >= 0):
+            problems.append("%s has rows %r" % (what, entry["rows"]))
+    return problems
 
 
 def _entry_matches(entry: Dict[str, Any], spec: DatasetSpec) -> bool:

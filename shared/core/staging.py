@@ -110,9 +110,13 @@ class Stage(object):
             os.makedirs(self.path)
         except OSError as exc:
             raise not_writable(self.runs, exc) from None
-        atomic.write_json(os.path.join(self.path, RUN_FILE), {
-            "env": self.env, "cases": self.cases, "pid": os.getpid(), "command": self.command,
-            "since": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())})
+        try:
+            atomic.write_json(os.path.join(self.path, RUN_FILE), {
+                "env": self.env, "cases": self.cases, "pid": os.getpid(), "command": self.command,
+                "since": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())})
+        except KitError:
+            shutil.rmtree(self.path, ignore_errors=True)  # nothing of this run exists yet: the side is as it was
+            raise
         self.open_s = time.perf_counter() - started
         return self
 

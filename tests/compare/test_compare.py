@@ -165,3 +165,37 @@ def test_table_lists_failures_first(root, make_full, make_result):
     text = compare.table(compare.summarize(root, ["linear"], with_oracle=False))
     lines = text.splitlines()
     assert lines[1].startswith("FAIL") and lines[-1].startswith("FAILED")
+
+
+def test_a_side_whose_latest_run_did_not_finish_is_refused_until_a_run_finishes(root, make_full):
+    from shared.core import staging
+
+    make_full(root, "linear", LINEAR)
+    assert compare.summarize(root, ["linear"], with_oracle=False)["passed"]
+    stage = staging.Stage(results.runs_dir(root), "tf1", ["linear"], "python -m legacy_tf1 --cases linear").open()
+    summary = compare.summarize(root, ["linear"], with_oracle=False)
+    assert not summary["passed"]
+    failed = [c for c in summary["comparisons"] if not c["passed"]]
+    assert [c["left"] for c in failed] == ["tf1/linear/session"] and failed[0]["kind"] == "failed"
+    assert "the latest run of tf1 (pid %d, 'python -m legacy_tf1 --cases linear'" % os.getpid() in failed[0]["message"]
+    assert "killed: it recorded no error" in failed[0]["message"]
+    stage.fail(RuntimeError("disk on fire"))
+    message = [c for c in compare.summarize(root, ["linear"], with_oracle=False)["comparisons"] if not c["passed"]][0]
+    assert "RuntimeError: disk on fire" in message["message"]
+    stage.commit({"env": "tf1", "results": [], "failures": [], "fingerprint": {}})  # an empty side: it finished
+    summary = compare.summarize(root, ["linear"], with_oracle=False)
+    assert [c["kind"] for c in summary["comparisons"] if not c["passed"]] == ["missing"]
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\xffnot json", b"[1, 2]", b'{"env": "tf2", "results": [], "failures": []}'],
+                         ids=["bytes", "not-an-object", "another-env"])
+def test_a_corrupted_env_json_is_refused_naming_the_file(root, make_full, garbage):
+    make_full(root, "linear", LINEAR)
+    path = os.path.join(results.runs_dir(root), "tf1", "env.json")
+    with open(path, "wb") as handle:
+        handle.write(garbage)
+    summary = compare.summarize(root, ["linear"], with_oracle=False)
+    assert not summary["passed"]
+    failed = [c for c in summary["comparisons"] if not c["passed"]]
+    assert [c["left"] for c in failed] == ["tf1/linear/session"]
+    assert "side record %s" % path in failed[0]["message"]
