@@ -10,8 +10,10 @@
 # Secret (optional): `cacert`, a CA bundle for pip behind a TLS-intercepting proxy
 #   (docker/podman build --secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt).
 #
-# Run: docker run --rm -v "$PWD/results:/kit/results" IMAGE   (results/data/ must exist first:
-#   python -m shared prepare --results results). Extra arguments go to `python -m legacy_tf1`.
+# Run: python -m shared.containers run tf1-cpu: no network, not root, read-only code, results/ its one
+#   writable mount (results/data/ must exist first: python -m shared prepare). By hand:
+#   docker run --rm --network none --read-only --tmpfs /tmp --user "$(id -u):$(id -g)" \
+#     -v "$PWD/results:/kit/results" IMAGE. Extra arguments go to `python -m legacy_tf1`.
 ARG BASE_IMAGE=python:3.7.16-slim-bullseye
 FROM ${BASE_IMAGE}
 
@@ -40,6 +42,12 @@ COPY envs/ /kit/envs/
 COPY shared/__init__.py /kit/shared/__init__.py
 COPY shared/core/ /kit/shared/core/
 COPY legacy_tf1/ /kit/legacy_tf1/
+
+# The kit runs as an unprivileged user that cannot change its code (root-owned, read-only to it);
+# results/ is the one folder it writes. `shared.containers run` also runs it with no network.
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /tmp --shell /usr/sbin/nologin kit
+USER 10001:10001
+ENV HOME=/tmp
 
 ENTRYPOINT ["python", "-m", "legacy_tf1", "--env", "tf1-cpu", "--device", "cpu", "--lock", "/kit/envs/tf1.txt"]
 CMD ["--results", "/kit/results"]

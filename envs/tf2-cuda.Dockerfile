@@ -16,7 +16,10 @@
 # Secret (optional): `cacert`, a CA bundle for pip behind a TLS-intercepting proxy
 #   (docker/podman build --secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt).
 #
-# Run: docker run --rm --gpus all -v "$PWD/results:/kit/results" IMAGE   (results/data/ must exist).
+# Run: python -m shared.containers run tf2-cuda: no network, not root, read-only code, results/ its one
+#   writable mount (results/data/ must exist first: python -m shared prepare). By hand:
+#   docker run --rm --network none --read-only --tmpfs /tmp --user "$(id -u):$(id -g)" --gpus all \
+#     -v "$PWD/results:/kit/results" IMAGE. Extra arguments go to `python -m modern_tf2`.
 ARG BASE_IMAGE=python:3.11.7-slim-bookworm
 FROM ${BASE_IMAGE}
 
@@ -51,6 +54,12 @@ COPY envs/ /kit/envs/
 COPY shared/__init__.py /kit/shared/__init__.py
 COPY shared/core/ /kit/shared/core/
 COPY modern_tf2/ /kit/modern_tf2/
+
+# The kit runs as an unprivileged user that cannot change its code (root-owned, read-only to it);
+# results/ is the one folder it writes. `shared.containers run` also runs it with no network.
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /tmp --shell /usr/sbin/nologin kit
+USER 10001:10001
+ENV HOME=/tmp
 
 ENTRYPOINT ["python", "-m", "modern_tf2", "--env", "tf2-cuda", "--device", "cuda", "--lock", "/kit/envs/tf2-cuda.txt"]
 CMD ["--results", "/kit/results"]

@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Optional, Sequence
 
+from shared.containers import hermetic
 from shared.containers.engine import Engine, Log, call, default_cache, find_engine, image_exists
 from shared.core.errors import DataError, EnvError, KitError
 from shared.containers.flavours import FLAVOURS, Flavour, flavour, image_tag
@@ -42,9 +43,10 @@ def build_image(name: str, base_image: Optional[str] = None, local_base: bool = 
 
 
 def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image: Optional[str] = None,
-              local_base: bool = False, image: Optional[str] = None, ca_bundle: Optional[str] = None,
-              engine: Optional[Engine] = None, cache: Optional[str] = None, log: Log = print) -> str:
-    """Run the kit inside the image of flavour ``name`` on ``results``; return the image tag."""
+              local_base: bool = False, image: Optional[str] = None, engine: Optional[Engine] = None,
+              cache: Optional[str] = None, log: Log = print) -> str:
+    """Run the kit inside the image of flavour ``name`` on ``results``, hermetic (no network, unprivileged,
+    read-only code, ``results`` the one writable mount); return the image tag."""
     f = flavour(name)
     manifest = os.path.join(results, "data", "manifest.json")
     if not os.path.isfile(manifest):
@@ -57,9 +59,16 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
                        found="no such image in %s" % engine.name,
                        fix="python -m shared.containers build %s%s" % (name, " --local-base" if local_base else ""))
     start = time.time()
-    call(run_command(engine, f, tag, results, kit_args, ca_bundle), engine, log, "running %s" % tag)
+    hermetic.open_results(results, [_env_of(f, kit_args)])
+    call(run_command(engine, f, tag, results, kit_args), engine, log, "running %s" % tag)
     log("ran %s in %.0f s" % (tag, time.time() - start))
     return tag
+
+
+def _env_of(f: Flavour, kit_args: Sequence[str]) -> str:
+    """The env name the side in the image writes its results under: ``--env`` when given, else the flavour."""
+    args = list(kit_args)
+    return args[args.index("--env") + 1] if "--env" in args[:-1] else f.name
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,10 +87,10 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("flavours", nargs="+", choices=sorted(FLAVOURS))
         s.add_argument("--base-image", default=None, help="BASE_IMAGE build arg (default: the Dockerfile's)")
         s.add_argument("--local-base", action="store_true", help="build on the local base from `base`")
-        s.add_argument("--ca-bundle", default=None,
-                       help="CA bundle for pip (default: the first of %s that is set)" % ", ".join(
-                           "$" + v for v in CA_BUNDLE_VARS))
-        s.add_argument("--no-ca-bundle", action="store_true", help="hand no CA bundle to the container")
+    sub.choices["build"].add_argument("--ca-bundle", default=None,
+                                      help="CA bundle for pip (default: the first of %s that is set)" % ", ".join(
+                                          "$" + v for v in CA_BUNDLE_VARS))
+    sub.choices["build"].add_argument("--no-ca-bundle", action="store_true", help="hand no CA bundle to the build")
     sub.choices["run"].add_argument("--results", default=None, help="results folder (default: $TFKIT_RESULTS or results)")
     sub.choices["run"].add_argument("--image", default=None, help="image tag to run (default: the one build makes)")
     return p
@@ -98,12 +107,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for version in args.python:
                 make_local_base(version, engine, args.cache, force=args.force)
             return 0
-        ca = resolve_ca_bundle(args.ca_bundle, not args.no_ca_bundle)
         for name in args.flavours:
             if args.command == "build":
+                ca = resolve_ca_bundle(args.ca_bundle, not args.no_ca_bundle)
                 build_image(name, args.base_image, args.local_base, ca, engine, args.cache)
             else:
-                run_image(name, results_root(args.results), kit_args, args.base_image, args.local_base, args.image, ca,
+                run_image(name, results_root(args.results), kit_args, args.base_image, args.local_base, args.image,
                           engine, args.cache)
     except KitError as error:
         print("error: %s" % error, file=sys.stderr)

@@ -1,9 +1,10 @@
-"""Command lines that build and run a kit image, the CA bundle they hand on, and the staged build context."""
+"""Command lines that build and run a kit image, the CA bundle a build hands on, and the staged build context."""
 
 import os
 import shutil
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
+from shared.containers import hermetic
 from shared.containers.engine import Engine, engine_prefix, gpu_flags
 from shared.core.errors import EnvError
 from shared.containers.flavours import REPO, Flavour, dockerfile
@@ -25,17 +26,6 @@ def resolve_ca_bundle(explicit: Optional[str] = None, use: bool = True) -> Optio
     return os.path.abspath(path) if path else None
 
 
-def ca_run_flags(ca_bundle: Optional[str]) -> List[str]:
-    """Mount the CA bundle's folder read-only and point pip, requests and OpenSSL at the bundle."""
-    if not ca_bundle:
-        return []
-    folder = os.path.dirname(ca_bundle)
-    flags = ["-v", "%s:%s:ro" % (folder, folder)]
-    for name in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        flags += ["-e", "%s=%s" % (name, ca_bundle)]
-    return flags
-
-
 def build_command(engine: Engine, f: Flavour, tag: str, context: str,
                   base_image: Optional[str] = None, ca_bundle: Optional[str] = None) -> List[str]:
     """Command line that builds ``f`` as ``tag`` from ``context`` (a folder holding envs/, shared/, ...)."""
@@ -51,16 +41,16 @@ def build_command(engine: Engine, f: Flavour, tag: str, context: str,
 
 
 def run_command(engine: Engine, f: Flavour, tag: str, results: str, kit_args: Sequence[str] = (),
-                ca_bundle: Optional[str] = None) -> List[str]:
-    """Command line that runs the kit in image ``tag`` with ``results`` mounted at /kit/results."""
+                user: Optional[Tuple[int, int]] = None, entrypoint: Optional[str] = None) -> List[str]:
+    """Command line that trains in image ``tag``, hermetic (``hermetic.flags``), with ``results`` mounted at
+    /kit/results as its one writable mount; ``entrypoint`` replaces the image's (``kit_args`` are then its own)."""
     cmd = engine_prefix(engine) + ["run", "--rm", "-v", "%s:%s" % (os.path.abspath(results), KIT_RESULTS)]
-    if engine.name == "podman":
-        cmd += ["--network", "host"]
-    elif hasattr(os, "getuid") and os.getuid() != 0:
-        cmd += ["--user", "%d:%d" % (os.getuid(), os.getgid())]
+    cmd += hermetic.flags(engine, user)
     if f.cuda:
         cmd += gpu_flags(engine)
-    return cmd + ca_run_flags(ca_bundle) + [tag] + list(kit_args)
+    if entrypoint:
+        cmd += ["--entrypoint", entrypoint]
+    return cmd + [tag] + list(kit_args)
 
 
 def stage_context(f: Flavour, dest: str, root: str = REPO) -> str:

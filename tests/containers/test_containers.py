@@ -13,7 +13,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from shared import containers
-from shared.containers import engine as container_engine, flavours, images as image_commands, local_base
+from shared.containers import engine as container_engine, flavours, hermetic, images as image_commands, local_base
 from shared.containers.engine import Engine
 from shared.containers.flavours import FLAVOURS, flavour
 from shared.core.errors import DataError, EnvError, KitError
@@ -70,7 +70,7 @@ def test_podman_build_command_has_the_known_working_settings():
     assert cmd[cmd.index("-f") + 1] == "/ctx/envs/tf1-cpu.Dockerfile"
     assert cmd[cmd.index("-t") + 1] == "localhost/x:1"
     assert "IMAGE_TAG=localhost/x:1" in cmd and "BASE_IMAGE=localhost/base:1" in cmd
-    assert cmd[cmd.index("--network") + 1] == "host"
+    assert cmd[cmd.index("--network") + 1] == "host", "the build reaches the registry; training runs do not"
     assert cmd[cmd.index("--secret") + 1] == "id=cacert,src=/certs/ca.pem"
     assert cmd[-1] == "/ctx"
 
@@ -95,11 +95,38 @@ def test_run_command_mounts_results_and_hands_gpus_only_to_cuda(name, engine, tm
     assert has_gpu == f.cuda, "%s on %s: gpu flags %s, cuda=%s" % (name, engine.name, has_gpu, f.cuda)
 
 
-def test_run_command_with_ca_bundle_mounts_its_folder_read_only():
-    cmd = image_commands.run_command(PODMAN, flavour("tf1-cpu"), "img:1", "/r", ca_bundle="/etc/ssl/certs/ca.crt")
-    assert "/etc/ssl/certs:/etc/ssl/certs:ro" in cmd
-    for name in ("PIP_CERT", "SSL_CERT_FILE"):
-        assert "%s=/etc/ssl/certs/ca.crt" % name in cmd
+@pytest.mark.parametrize("engine", [PODMAN, DOCKER], ids=["podman", "docker"])
+@pytest.mark.parametrize("user", [(0, 0), (1000, 1000)], ids=["root-host", "user-host"])
+def test_run_command_is_hermetic(engine, user):
+    """No network, read-only root with a private /tmp, no capabilities, a non-root user, results the one mount."""
+    cmd = image_commands.run_command(engine, flavour("tf1-cpu"), "img:1", "/r", user=user)
+    assert cmd[cmd.index("--network") + 1] == "none" and "host" not in cmd
+    assert "--read-only" in cmd and cmd[cmd.index("--tmpfs") + 1] == "/tmp"
+    assert cmd[cmd.index("--cap-drop") + 1] == "ALL" and cmd[cmd.index("--security-opt") + 1] == "no-new-privileges"
+    uid = cmd[cmd.index("--user") + 1]
+    assert not uid.startswith("0:") and uid == ("10001:10001" if user == (0, 0) else "1000:1000")
+    assert (cmd[cmd.index("--userns") + 1] == "keep-id") if engine.name == "podman" and user != (0, 0) else (
+        "--userns" not in cmd)
+    mounts = [cmd[i + 1] for i, part in enumerate(cmd) if part in ("-v", "--volume", "--mount")]
+    assert mounts == ["/r:/kit/results"], "results/ must be the only mount: %s" % mounts
+
+
+def test_hermetic_open_results_hands_only_what_a_side_writes_to_the_kit_user(tmp_path, monkeypatch):
+    from shared.containers import hermetic
+
+    results = tmp_path / "r"
+    (results / "data").mkdir(parents=True)
+    (results / "runs" / "tf1-cpu" / "linear").mkdir(parents=True)
+    (results / "runs" / "tf1-cpu" / "linear" / "session.json").write_text("{}")
+    (results / "runs" / "tf1").mkdir()
+    owned = {}
+    monkeypatch.setattr(hermetic.os, "chown", lambda path, uid, gid, **kw: owned.__setitem__(str(path), uid))
+    hermetic.open_results(str(results), ["tf1-cpu"], user=(1000, 1000))
+    assert owned == {}, "a non-root host user runs the container as itself: nothing to hand over"
+    hermetic.open_results(str(results), ["tf1-cpu"], user=(0, 0))
+    expected = {str(results / "runs"), str(results / ".tfkit.lock"), str(results / "runs" / "tf1-cpu"),
+                str(results / "runs" / "tf1-cpu" / "linear"), str(results / "runs" / "tf1-cpu" / "linear" / "session.json")}
+    assert set(owned) == expected and set(owned.values()) == {hermetic.KIT_UID}
 
 
 def test_engine_env_points_podman_at_its_conf_and_docker_at_buildkit():
@@ -169,7 +196,7 @@ def test_stage_context_holds_only_what_the_image_copies(tmp_path):
 
 
 def test_module_parses_as_python_3_7():
-    for module in (containers, container_engine, flavours, image_commands, local_base):
+    for module in (containers, container_engine, flavours, hermetic, image_commands, local_base):
         with open(module.__file__) as handle:
             source = handle.read()
         if sys.version_info >= (3, 8):
@@ -199,6 +226,9 @@ def test_dockerfile_contract(name):
     assert "pip install --no-cache-dir --require-hashes --no-deps -r /kit/envs/" + f.lock in text
     if f.cuda:
         assert "GPUs" in text.split("\nARG", 1)[0], "%s: header does not say which GPUs it supports" % name
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] == "%d:%d" % (hermetic.KIT_UID, hermetic.KIT_UID), "%s: runs as %s" % (name, users)
+    assert "useradd --uid %d" % hermetic.KIT_UID in text and text.index("useradd") > text.rindex("COPY ")
 
 
 def _hadolint() -> str:
@@ -325,3 +355,98 @@ def test_container_results_match_venv_results(tmp_path):
             assert sorted(left) == sorted(right), "%s: coefficient names differ" % rel
             worst = max(abs(left[key] - right[key]) for key in left)
             assert worst <= 1e-5, "%s %s vs %s: max |diff| %.3g > 1e-5" % (rel, side, name, worst)
+
+
+PROBE = r"""
+import json, os, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+out = {"uid": os.getuid(), "interfaces": sorted(name for _, name in socket.if_nameindex()), "sockets": {}}
+for name, target in (("host listener", (host, port)), ("public DNS", ("1.1.1.1", 53)), ("registry", ("pypi.org", 443))):
+    try:
+        socket.create_connection(target, timeout=3).close()
+        out["sockets"][name] = "connected"
+    except OSError as exc:
+        out["sockets"][name] = "%s: %s" % (type(exc).__name__, exc)
+for name, path in (("code", "/kit/shared/core/probe.py"), ("root", "/probe"), ("results", "/kit/results/runs/probe")):
+    try:
+        open(path, "w").close()
+        os.unlink(path)
+        out[name] = "writable"
+    except OSError as exc:
+        out[name] = type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def _host_address() -> str:
+    """This host's address on its default route (no packet is sent), or loopback where it has none."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+@pytest.mark.containers
+@pytest.mark.parametrize("name", ["tf1-cpu", "tf2-cpu"])
+def test_a_container_run_cannot_open_a_socket_to_the_outside_and_still_trains(tmp_path, name):
+    import socket
+    import threading
+    import time
+
+    python = _venv_python("TFKIT_TF2_PYTHON")
+    try:
+        engine = container_engine.find_engine()
+    except EnvError as error:
+        _require(str(error))
+    results = str(tmp_path / "results")
+    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results, "--cases", "linear"], cwd=ROOT)
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("0.0.0.0", 0))
+    server.listen(8)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    host, port = _host_address(), server.getsockname()[1]
+    socket.create_connection((host, port), timeout=3).close()  # the probe can succeed: from the host it does
+    time.sleep(0.2)
+    assert len(accepted) == 1, "the host listener did not accept the host's own connection"
+    tag = containers.build_image(name, local_base=True, ca_bundle=image_commands.resolve_ca_bundle(), engine=engine)
+    hermetic.open_results(results, [name])  # as run_image does
+    probe = image_commands.run_command(engine, flavour(name), tag, results, ["-c", PROBE, host, str(port)],
+                                       entrypoint="python")
+    done = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=container_engine.engine_env(engine))
+    assert done.returncode == 0, done.stdout
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    server.close()
+    assert found["interfaces"] == ["lo"], found
+    assert all(not v.startswith("connected") for v in found["sockets"].values()), found["sockets"]
+    assert len(accepted) == 1, "the container reached the host listener"
+    assert found["uid"] != 0 and found["code"] != "writable" and found["root"] != "writable", found
+    assert found["results"] == "writable", found
+    started = time.perf_counter()
+    containers.run_image(name, results, ["--cases", "linear"], local_base=True, engine=engine)
+    took = time.perf_counter() - started
+    runs = sorted(glob.glob(os.path.join(results, "runs", name, "linear", "*.json")))
+    assert runs, "the hermetic run wrote no results"
+    for path in runs:
+        run = results_read(path)
+        assert run["status"] == "ok" and run["steps"] == 100, (path, run.get("error"))
+        assert run["fingerprint"]["container"] == tag
+    folder = os.path.join(ROOT, "results", "reliability")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "container-%s.json" % name), "w") as handle:
+        json.dump({"image": tag, "engine": engine.name, "probe": found, "host_probe": "connected",
+                   "train_run_s": round(took, 1), "results": [os.path.relpath(p, results) for p in runs]},
+                  handle, indent=1, sort_keys=True)
+
+
+def results_read(path: str) -> Dict[str, object]:
+    from shared.core import results
+
+    return results.read(path)
