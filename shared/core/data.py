@@ -19,7 +19,7 @@ from shared.core import SCHEMA_VERSION, atomic
 from shared.core.case import Case, DatasetSpec
 from shared.core.datasets import GENERATORS, to_csv_bytes
 from shared.core.errors import ChecksumError, DataError
-from shared.core.tables import read_frame
+from shared.core.tables import csv_bytes, read_frame
 from shared.core.weights import Weights, draw, to_json
 
 MANIFEST = "manifest.json"
@@ -213,12 +213,10 @@ def _write_probe(folder: str, name: str, entry: Dict[str, Any]) -> Dict[str, Any
     frame_rows = int(entry["rows"])
     rows = probe_rows(frame_rows)
     lines = payload.splitlines(True)
-    if len(lines) != frame_rows + 1:
-        # quoted newlines: a row may span lines, so cut the probe from the CSV's records instead
-        records = list(csv.reader(io.StringIO(payload.decode("utf-8-sig"), newline="")))
-        out = io.StringIO(newline="")
-        csv.writer(out, lineterminator="\n").writerows([records[0]] + [records[1 + int(r)] for r in rows])
-        probe = out.getvalue().encode("utf-8")
+    if b'"' in payload or b"\r" in payload or len(lines) != frame_rows + 1:
+        # quoted fields, other line ends or blank lines: a row is not one line, so cut the probe from the records
+        records = [r for r in csv.reader(io.StringIO(payload.decode("utf-8-sig"), newline="")) if r]
+        probe = csv_bytes([records[0]] + [records[1 + int(r)] for r in rows])
     else:
         probe = lines[0] + b"".join(lines[1 + int(r)] for r in rows)
     file = name + ".probe.csv"

@@ -1,6 +1,22 @@
-"""Reading a dataset CSV and checking it: columns, rows, item names and finite numbers."""
+"""Reading a dataset CSV and checking it: header, fields per line, item names, finite numbers, with line numbers.
 
-from typing import Optional, Sequence, Tuple, Union
+The kit parses every dataset CSV itself (Python's ``csv`` module, then one ``float`` per number),
+so both sides read the same bytes into the same values whatever their pandas, and every refusal
+names the line the record starts on: a quoted name may span lines, blank lines are skipped.
+
+What is read: UTF-8 (a leading byte-order mark is dropped), ``\\n``, ``\\r\\n`` or ``\\r`` line ends,
+fields quoted with ``"`` where they hold commas, quotes or line breaks. A header of unique,
+non-blank names holding every declared column; then records with as many fields as the header.
+Kind ``s``: any text but an empty or whitespace-only one, kept exactly (spaces included). Kind
+``f``: a decimal number (``-1.5``, ``2e-3``, ``.5``; spaces around it allowed) that float32, the
+sides' training type, can hold; ``nan``, ``inf`` and every other spelling pandas would read are refused.
+"""
+
+import csv
+import io
+import math
+import re
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -9,6 +25,9 @@ from shared.core.datasets import SCHEMAS
 from shared.core.errors import DataError
 
 Schema = Sequence[Tuple[str, str]]
+NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*\Z")
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+_DECIMAL_CHARS = dict.fromkeys(map(ord, "0123456789+-.eE \t"))  # str.translate table that deletes them
 
 
 def schema_of(schema: Union[str, Schema]) -> Schema:
@@ -16,74 +35,168 @@ def schema_of(schema: Union[str, Schema]) -> Schema:
     return SCHEMAS[schema] if isinstance(schema, str) else list(schema)
 
 
-def read_frame(source, schema: Union[str, Schema], path: Optional[str] = None) -> pd.DataFrame:
-    """Parse and validate a dataset CSV (columns, non-empty, finite numbers) from a path or a byte stream.
+class Table(object):
+    """A parsed dataset: its frame (declared columns typed, others as text) and the line each row starts on."""
 
-    ``schema`` is a generator's name or a declared ``[(column, kind), ...]``; ``path`` names the file
-    in messages when ``source`` is a stream of its bytes.
-    """
-    schema = schema_of(schema)
-    strings = {c: str for c, k in schema if k == "s"}
-    path = path or source
+    def __init__(self, frame: pd.DataFrame, lines: List[int]) -> None:
+        self.frame = frame
+        self.lines = lines
+
+
+def read_frame(source, schema: Union[str, Schema], path: Optional[str] = None) -> pd.DataFrame:
+    """Parse and validate a dataset CSV (from a path or a byte stream) into a frame; see :func:`read_table`."""
+    return read_table(source, schema, path).frame
+
+
+def _bytes(source) -> bytes:
+    if hasattr(source, "read"):
+        return source.read()
+    with open(source, "rb") as handle:
+        return handle.read()
+
+
+def _refuse(path: str, what: str, line: Optional[int], expected: str, found: str, fix: str) -> DataError:
+    where = " at line %d" % line if line is not None else ""
+    return DataError("data file %s %s%s" % (path, what, where), expected=expected, found=found, fix=fix)
+
+
+def _text(payload: bytes, path: str) -> str:
+    """The file as text: UTF-8 without its byte-order mark; NUL bytes and invalid UTF-8 refused with the line."""
+    nul = payload.find(b"\x00")
+    if nul >= 0:
+        raise _refuse(path, "has a NUL byte", payload.count(b"\n", 0, nul) + 1, "a text file",
+                      "byte 0x00 at offset %d" % nul, "export the file again as plain UTF-8 CSV")
     try:
-        frame = pd.read_csv(source, dtype=strings, float_precision="round_trip", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
+        return payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _refuse(path, "is not UTF-8", payload.count(b"\n", 0, exc.start) + 1, "UTF-8 text",
+                      "byte 0x%02x at offset %d (%s)" % (payload[exc.start], exc.start, exc.reason),
+                      "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
+
+
+def _records(text: str, path: str):
+    """``(line, fields)`` of each non-blank record, ``line`` being where it starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    done = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _refuse(path, "could not be parsed as CSV", done + 1, "comma-separated fields, quoted with \" "
+                          "where they hold commas, quotes or line breaks", str(exc),
+                          "check that line for a stray or unclosed quote") from None
+        start, done = done + 1, reader.line_num
+        if fields:
+            yield start, fields
+
+
+def _header(records, path: str, wanted: Sequence[str]) -> Tuple[int, List[str]]:
+    try:
+        line, header = next(records)
+    except StopIteration:
         raise DataError(
             "data file %s is empty" % path,
-            expected="a header line %s and at least one row" % ",".join(c for c, _ in schema),
-            found="0 bytes",
+            expected="a header line %s and at least one row" % ",".join(wanted),
+            found="no header line",
             fix="delete the data folder to regenerate it, or supply a complete file",
         ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(
-            "data file %s could not be parsed as CSV" % path,
-            expected="comma-separated columns %s" % ",".join(c for c, _ in schema),
-            found=str(exc).strip().splitlines()[-1],
-            fix="check the file for truncated or garbled lines",
-        ) from None
-    validate_frame(frame, path, schema)
-    return frame
-
-
-def validate_frame(frame: pd.DataFrame, path: str, schema: Union[str, Schema]) -> None:
-    schema = schema_of(schema)
-    wanted = [c for c, _ in schema]
-    missing = [c for c in wanted if c not in frame.columns]
+    seen = {}  # type: dict
+    for i, name in enumerate(header):
+        if not name.strip():
+            raise _refuse(path, "has an empty column name in its header", line, "a name for every column",
+                          "column %d of %r" % (i + 1, header), "name the column or remove it from every line")
+        if name in seen:
+            raise _refuse(path, "names column %r twice in its header" % name, line, "unique column names",
+                          "columns %d and %d" % (seen[name] + 1, i + 1), "rename or drop one of them")
+        seen[name] = i
+    missing = [c for c in wanted if c not in seen]
     if missing:
-        raise DataError(
-            "data file %s lacks column(s) %s" % (path, ", ".join(missing)),
-            expected="columns " + ", ".join(wanted),
-            found="columns " + ", ".join(map(str, frame.columns)),
-            fix="rename or add the columns in the header line",
-        )
-    if len(frame) == 0:
+        raise _refuse(path, "lacks column(s) %s" % ", ".join(missing), line, "columns " + ", ".join(wanted),
+                      "columns " + ", ".join(repr(c) for c in header), "rename or add the columns in the header line")
+    return line, header
+
+
+def read_table(source, schema: Union[str, Schema], path: Optional[str] = None) -> Table:
+    """Parse and validate a dataset CSV from a path or a byte stream; ``path`` names the file in messages.
+
+    ``schema`` is a generator's name or a declared ``[(column, kind), ...]``. Every refusal is a
+    DataError naming the line the offending record starts on.
+    """
+    schema = schema_of(schema)
+    path = path or str(source)
+    records = _records(_text(_bytes(source), path), path)
+    _, header = _header(records, path, [c for c, _ in schema])
+    columns = [[] for _ in header]  # type: List[List[str]]
+    lines = []  # type: List[int]
+    for line, fields in records:
+        if len(fields) != len(header):
+            raise _refuse(path, "has %d field(s) where its header has %d" % (len(fields), len(header)), line,
+                          "%d comma-separated fields: %s" % (len(header), ",".join(header)),
+                          "%r" % (fields[:8],), "fix the line: quote a field that holds a comma, or fill the missing ones")
+        lines.append(line)
+        for column, value in zip(columns, fields):
+            column.append(value)
+    if not lines:
         raise DataError(
             "data file %s has a header but no rows" % path,
             expected="at least one row",
             found="0 rows",
             fix="supply data rows, or delete the data folder to regenerate it",
         )
-    for column, kind in schema:
-        series = frame[column]
-        if kind == "s":
-            bad = series.isna() | (series.astype(str).str.len() == 0)
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    "data file %s has an empty item name in column %r at row %d" % (path, column, row + 2),
-                    expected="a non-empty item name in every row",
-                    found="an empty cell",
-                    fix="fill in or drop that row",
-                )
-            continue
-        numbers = pd.to_numeric(series, errors="coerce")
-        bad = ~np.isfinite(numbers.to_numpy(dtype=np.float64))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                "data file %s has a non-numeric or non-finite value in column %r at line %d" % (path, column, row + 2),
-                expected="a finite number in every row of %r" % column,
-                found=repr(series.iloc[row]) + (" (and %d more)" % (int(bad.sum()) - 1) if bad.sum() > 1 else ""),
-                fix="fix or drop the offending rows",
-            )
-        frame[column] = numbers.astype(np.float64)
+    kinds = dict(schema)
+    out = {}
+    for name, values in zip(header, columns):
+        kind = kinds.get(name)
+        if kind == "f":
+            out[name] = _numbers(values, name, lines, path)
+        else:
+            if kind == "s":
+                _names(values, name, lines, path)
+            out[name] = np.array(values, dtype=object)
+    return Table(pd.DataFrame(out, columns=header), lines)
+
+
+def _names(values: Sequence[str], column: str, lines: Sequence[int], path: str) -> None:
+    for i, value in enumerate(values):
+        if not value.strip():
+            raise _refuse(path, "has an %s item name in column %r" % ("empty" if not value else "whitespace-only", column),
+                          lines[i], "a name with at least one visible character in every row", repr(value),
+                          "fill in or drop that row")
+
+
+def _numbers(values: Sequence[str], column: str, lines: Sequence[int], path: str) -> np.ndarray:
+    """The column as float64: each text parsed by ``float`` (correctly rounded) after checking it is a decimal."""
+    out = None
+    if not "".join(values).translate(_DECIMAL_CHARS):  # only digits, signs, points, exponents, spaces: float() decides
+        try:
+            out = np.array(values, dtype=object).astype(np.float64)
+        except ValueError:
+            out = None
+    if out is not None and np.all(np.abs(out) <= FLOAT32_MAX):
+        return out
+    for i, text in enumerate(values):
+        number = float(text) if NUMBER.match(text) else None
+        if number is None or not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+            bad = sum(1 for t in values[i + 1:] if not NUMBER.match(t))
+            raise _refuse(path, "has a non-numeric or non-finite value in column %r" % column, lines[i],
+                          "a finite decimal number in every row of %r that float32 holds (|x| <= %.4g)" % (
+                              column, FLOAT32_MAX),
+                          repr(text) + (" (and %d more non-numeric after it)" % bad if bad else ""),
+                          "fix or drop the offending rows")
+    raise AssertionError("a column that float() refused has no refused cell")  # pragma: no cover
+
+
+def csv_bytes(records: Sequence[Sequence[str]]) -> bytes:
+    """Records as UTF-8 CSV with ``\\n`` line ends, quoting every field that holds a comma, a quote, ``\\r`` or ``\\n``.
+
+    (Python's writer quotes a line-break character only when the line terminator holds it: each record
+    is written with ``\\r\\n`` and its end replaced.)
+    """
+    out = []
+    for record in records:
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerow(record)
+        out.append(buffer.getvalue()[:-2] + "\n")
+    return "".join(out).encode("utf-8")

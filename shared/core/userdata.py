@@ -11,7 +11,7 @@ from shared.core import SCHEMA_VERSION, atomic
 from shared.core.data import MANIFEST, data_dir, read_manifest
 from shared.core.errors import DataError
 from shared.core.case import Case
-from shared.core.tables import read_frame
+from shared.core.tables import read_table
 
 
 def read_items(path: str) -> set:
@@ -38,7 +38,8 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
                         found="no such file", fix="check the path")
     with open(csv_path, "rb") as handle:
         payload = handle.read()
-    frame = read_frame(io.BytesIO(payload), case.dataset.columns(), csv_path)
+    table = read_table(io.BytesIO(payload), case.dataset.columns(), csv_path)
+    frame = table.frame
     strings = [c for c, k in case.dataset.columns() if k == "s"]
     if items_path is not None:
         vocabulary = read_items(items_path)
@@ -55,7 +56,7 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
             )
     duplicated = frame.duplicated(keep="first")
     if duplicated.any() and not allow_duplicates:
-        lines = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())]
+        lines = [table.lines[int(i)] for i in np.flatnonzero(duplicated.to_numpy())]
         raise DataError(
             "pairs file %s has %d exact duplicate row(s)" % (csv_path, len(lines)),
             expected="each measurement once",

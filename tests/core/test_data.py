@@ -78,7 +78,7 @@ def _write(tmp_path, text, name="pairs.csv"):
     ("item1,item2\na,b\n", "lacks column"),
     ("item1,item2,dif\na,b,1.0\nc,d,abc\n", "non-numeric or non-finite value in column 'dif' at line 3"),
     ("item1,item2,dif\na,b,1.0\nc,d,nan\n", "non-finite"),
-    ("item1,item2,dif\na,b,1.0\nc,d\n", "non-numeric or non-finite"),
+    ("item1,item2,dif\na,b,1.0\nc,d\n", r"has 2 field\(s\) where its header has 3 at line 3"),
     ("item1,item2,dif\na,b,1.0\n,d,2.0\n", "empty item name"),
 ])
 def test_malformed_csv_refused(tmp_path, text, match):
