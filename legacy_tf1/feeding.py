@@ -106,12 +106,14 @@ def trainable(session, graph) -> Dict[str, np.ndarray]:
 
 
 class Trajectory(object):
-    """What an Estimator loop recorded: the weights per epoch (timed), after the first step, steps, device, model_dir."""
+    """What an Estimator loop recorded: the weights per epoch (timed), after the first step, the session runs
+    (``steps``) and the optimizer's own count of them (``global_step`` at the end), device, model_dir."""
 
     def __init__(self) -> None:
         self.snapshots = Snapshots()
         self.first_step = None  # type: Optional[Dict[str, Any]]
         self.steps = 0
+        self.global_step = None  # type: Optional[int]
         self.device = ""
         self.model_dir = ""
 
@@ -132,6 +134,11 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
             self.graph = tf.get_default_graph()
             variables = self.graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
             self.t.device = variables[0].device if variables else ""
+            self.global_step = tf.train.get_global_step()
+
+        def end(self, session) -> None:
+            if self.global_step is not None:
+                self.t.global_step = int(session.run(self.global_step))
 
         def after_run(self, run_context, run_values) -> None:
             self.t.steps += 1

@@ -101,5 +101,5 @@ def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, 
     trajectory, _ = estimator_loop(lambda config: tf.estimator.Estimator(model_fn=model_fn, params=params, config=config),
                                    input_fn, plan, read, hooks)
     return Trained(trajectory.snapshots[-1], trajectory.snapshots, {"device": trajectory.device, "steps": trajectory.steps},
-                   steps=trajectory.steps, start=dict((n, 0.0) for n in names),
+                   steps=trajectory.global_step, start=dict((n, 0.0) for n in names),
                    stages={"first_step": trajectory.first_step})

@@ -48,5 +48,5 @@ def run(job) -> Trained:
         input_fn, job.plan, trainable, [feed], keep, checkpoints=True)
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, {"device": trajectory.device}, predictions=predictions,
-                   start=job.init, steps=trajectory.steps, settings=RECORDED.pop("settings", {}),
+                   start=job.init, steps=trajectory.global_step, settings=RECORDED.pop("settings", {}),
                    stages={"forward": forward, "first_step": job.canonical(trajectory.first_step)})

@@ -131,13 +131,14 @@ class Trained(object):
                 fix="lower the learning rate or check the data for extreme values",
             )
 
-    def check_trained(self, run_id: str, planned_steps: int) -> None:
-        """Refuse a run that did not train: fewer optimizer steps than the plan, weights still at their start,
-        or a loss curve that never moved."""
+    def check_trained(self, run_id: str, planned_steps: int, shared_start: Optional[Mapping[str, Any]] = None) -> None:
+        """Refuse a run that did not train: fewer optimizer steps than the plan, weights still at their start
+        (the one it returned, else the case's ``shared_start``), or a loss curve that never moved."""
         problems = []
         if self.steps is not None and self.steps < planned_steps:
             problems.append("%d optimizer step(s) of the plan's %d" % (self.steps, planned_steps))
-        if self.start is not None and self.weights and max_abs_change(self.start, self.weights) == 0.0:
+        start = self.start if self.start is not None else (as_arrays(shared_start) if shared_start else None)
+        if start is not None and set(start) & set(self.weights) and max_abs_change(start, self.weights) == 0.0:
             problems.append("every weight still equals its start")
         curve = self.loss_history
         if len(curve) > 1 and max(curve) == min(curve):

@@ -247,7 +247,7 @@ class _Side(object):
             trained.loss_history = self._loss_history(job, design, trained)
             trained.check_finite(rid)
             _check_weights(job, trained, rid)
-            trained.check_trained(rid, job.plan.epochs * job.plan.batches_per_epoch)
+            trained.check_trained(rid, job.plan.epochs * job.plan.batches_per_epoch, job.init)
             result.trained(trained, dict(trained.epoch_timings(t0), import_s=self.import_s, train_s=train_s,
                                          total_s=time.perf_counter() - t0))
             self.log("%s: ok in %.2fs, final loss %.6g" % (

@@ -3,6 +3,7 @@
 import json
 import os
 
+import numpy as np
 import pytest
 
 from shared.core import registry, results, runner
@@ -214,3 +215,17 @@ def test_exit_now_exits_normally_under_a_profiler():
     finally:
         sys.setprofile(None)
     assert err.value.code == 4
+
+
+def test_a_run_that_returns_no_start_is_checked_against_the_shared_start():
+    from shared.core.errors import TrainingError
+    from shared.core.results import Trained
+
+    start = {"k": np.array([[0.5, -0.5]], dtype=np.float32)}
+    with pytest.raises(TrainingError) as err:
+        Trained(start, steps=10).check_trained("tf1/mine/a", 10, shared_start=start)
+    assert "found: every weight still equals its start\n" in str(err.value)
+    Trained({"k": start["k"] + 1e-7}, steps=10).check_trained("tf1/mine/a", 10, shared_start=start)
+    Trained({"other": start["k"]}, steps=10).check_trained("tf1/mine/a", 10, shared_start=start)  # nothing in common
+    with pytest.raises(TrainingError, match="3 optimizer step\\(s\\) of the plan's 10"):
+        Trained({"k": start["k"] + 1.0}, steps=3).check_trained("tf1/mine/a", 10, shared_start=start)

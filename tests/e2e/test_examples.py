@@ -98,6 +98,22 @@ def test_a_wrong_name_map_is_a_coverage_error_naming_the_variable(pythons, mlp_r
     assert "mapped but not in the model: 'mlp/hidden/bias', 'mlp/hidden/kernel'" in message
 
 
+@pytest.mark.parametrize("train_op, found", [
+    ("tf.no_op()", "found: 0 optimizer step(s) of the plan's 200; every weight still equals its start; "
+                   "the loss never moved"),
+    ("opt.minimize(loss)", "found: 0 optimizer step(s) of the plan's 200\n"),
+], ids=["no-op", "global-step-never-moves"])
+def test_an_estimator_that_does_not_step_is_a_failure_saying_why(pythons, mlp_run, tmp_path, train_op, found):
+    """The issue's TF 2.15 case on TF 1.15: an Estimator that runs its whole input while its global step stays 0."""
+    folder, results = _copy(tmp_path, mlp_run, "tf1_mlp.py", "opt.minimize(loss, tf.train.get_global_step())",
+                            train_op)
+    out = kit(pythons["tf1"], "legacy_tf1", "--results", results, "--cases-from", folder, "--cases", "mlp")
+    assert out.returncode == 1, out.stdout
+    run = json.load(open(os.path.join(results, "runs", "tf1", "mlp", "estimator.json")))
+    assert run["status"] == "error" and "tf1/mlp/estimator did not train" in run["error"]["message"]
+    assert found in run["error"]["message"] + "\n", run["error"]["message"]
+
+
 def test_running_a_side_imports_no_host_only_code(pythons, tmp_path):
     """The boundary: a side imports shared.core and its own package only; no matplotlib and no scipy beyond what
     TensorFlow's own import brings (TF 1.15's keras_preprocessing imports scipy when it is installed)."""
