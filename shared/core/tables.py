@@ -38,9 +38,38 @@ def schema_of(schema: Union[str, Schema]) -> Schema:
 class Table(object):
     """A parsed dataset: its frame (declared columns typed, others as text) and the line each row starts on."""
 
-    def __init__(self, frame: pd.DataFrame, lines: List[int]) -> None:
+    def __init__(self, frame: pd.DataFrame, text: str, path: str) -> None:
         self.frame = frame
-        self.lines = lines
+        self._text = text
+        self._path = path
+        self._lines = None  # type: Optional[List[int]]
+
+    @property
+    def lines(self) -> List[int]:
+        """The line each data row starts on (counted when first asked for: only refusals need it)."""
+        if self._lines is None:
+            self._lines = _lines(self._text, self._path)
+        return self._lines
+
+
+class _Lines(object):
+    """Each data row's start line, found from the text only when a refusal needs one."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.found = None  # type: Optional[List[int]]
+
+    def __getitem__(self, row: int) -> int:
+        if self.found is None:
+            self.found = _lines(self.text, self.path)
+        return self.found[row]
+
+
+def _lines(text: str, path: str) -> List[int]:
+    records = _records(text, path)
+    next(records)
+    return [line for line, _ in records]
 
 
 def read_frame(source, schema: Union[str, Schema], path: Optional[str] = None) -> pd.DataFrame:
@@ -92,30 +121,36 @@ def _records(text: str, path: str):
             yield start, fields
 
 
-def _header(records, path: str, wanted: Sequence[str]) -> Tuple[int, List[str]]:
-    try:
-        line, header = next(records)
-    except StopIteration:
+def _header(records: List[List[str]], text: str, path: str, wanted: Sequence[str]) -> List[str]:
+    """The header record, checked: unique non-blank names holding every wanted column."""
+    if not records:
         raise DataError(
             "data file %s is empty" % path,
             expected="a header line %s and at least one row" % ",".join(wanted),
             found="no header line",
             fix="delete the data folder to regenerate it, or supply a complete file",
-        ) from None
+        )
+    header = records[0]
     seen = {}  # type: dict
+    problem = None
     for i, name in enumerate(header):
         if not name.strip():
-            raise _refuse(path, "has an empty column name in its header", line, "a name for every column",
-                          "column %d of %r" % (i + 1, header), "name the column or remove it from every line")
+            problem = ("has an empty column name in its header", "a name for every column",
+                       "column %d of %r" % (i + 1, header), "name the column or remove it from every line")
+            break
         if name in seen:
-            raise _refuse(path, "names column %r twice in its header" % name, line, "unique column names",
-                          "columns %d and %d" % (seen[name] + 1, i + 1), "rename or drop one of them")
+            problem = ("names column %r twice in its header" % name, "unique column names",
+                       "columns %d and %d" % (seen[name] + 1, i + 1), "rename or drop one of them")
+            break
         seen[name] = i
     missing = [c for c in wanted if c not in seen]
-    if missing:
-        raise _refuse(path, "lacks column(s) %s" % ", ".join(missing), line, "columns " + ", ".join(wanted),
-                      "columns " + ", ".join(repr(c) for c in header), "rename or add the columns in the header line")
-    return line, header
+    if problem is None and missing:
+        problem = ("lacks column(s) %s" % ", ".join(missing), "columns " + ", ".join(wanted),
+                   "columns " + ", ".join(repr(c) for c in header), "rename or add the columns in the header line")
+    if problem is not None:
+        line = next(_records(text, path))[0]
+        raise _refuse(path, problem[0], line, *problem[1:])
+    return header
 
 
 def read_table(source, schema: Union[str, Schema], path: Optional[str] = None) -> Table:
@@ -126,19 +161,23 @@ def read_table(source, schema: Union[str, Schema], path: Optional[str] = None) -
     """
     schema = schema_of(schema)
     path = path or str(source)
-    records = _records(_text(_bytes(source), path), path)
-    _, header = _header(records, path, [c for c, _ in schema])
-    columns = [[] for _ in header]  # type: List[List[str]]
-    lines = []  # type: List[int]
-    for line, fields in records:
-        if len(fields) != len(header):
-            raise _refuse(path, "has %d field(s) where its header has %d" % (len(fields), len(header)), line,
-                          "%d comma-separated fields: %s" % (len(header), ",".join(header)),
-                          "%r" % (fields[:8],), "fix the line: quote a field that holds a comma, or fill the missing ones")
-        lines.append(line)
-        for column, value in zip(columns, fields):
-            column.append(value)
-    if not lines:
+    text = _text(_bytes(source), path)
+    try:
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
+    except csv.Error:
+        for _ in _records(text, path):  # the same parse, counting lines: it raises naming the line
+            pass
+        raise
+    header = _header(records, text, path, [c for c, _ in schema])
+    lines = _Lines(text, path)
+    widths = set(map(len, records[1:]))
+    if widths - {len(header)}:
+        row = next(i for i, r in enumerate(records[1:]) if len(r) != len(header))
+        fields = records[1 + row]
+        raise _refuse(path, "has %d field(s) where its header has %d" % (len(fields), len(header)), lines[row],
+                      "%d comma-separated fields: %s" % (len(header), ",".join(header)),
+                      "%r" % (fields[:8],), "fix the line: quote a field that holds a comma, or fill the missing ones")
+    if len(records) < 2:
         raise DataError(
             "data file %s has a header but no rows" % path,
             expected="at least one row",
@@ -147,7 +186,7 @@ def read_table(source, schema: Union[str, Schema], path: Optional[str] = None) -
         )
     kinds = dict(schema)
     out = {}
-    for name, values in zip(header, columns):
+    for name, values in zip(header, zip(*records[1:])):
         kind = kinds.get(name)
         if kind == "f":
             out[name] = _numbers(values, name, lines, path)
@@ -155,10 +194,12 @@ def read_table(source, schema: Union[str, Schema], path: Optional[str] = None) -
             if kind == "s":
                 _names(values, name, lines, path)
             out[name] = np.array(values, dtype=object)
-    return Table(pd.DataFrame(out, columns=header), lines)
+    return Table(pd.DataFrame(out, columns=header), text, path)
 
 
-def _names(values: Sequence[str], column: str, lines: Sequence[int], path: str) -> None:
+def _names(values: Sequence[str], column: str, lines: _Lines, path: str) -> None:
+    if all(v.strip() for v in set(values)):  # names repeat: each distinct one is looked at once
+        return
     for i, value in enumerate(values):
         if not value.strip():
             raise _refuse(path, "has an %s item name in column %r" % ("empty" if not value else "whitespace-only", column),
@@ -166,7 +207,7 @@ def _names(values: Sequence[str], column: str, lines: Sequence[int], path: str) 
                           "fill in or drop that row")
 
 
-def _numbers(values: Sequence[str], column: str, lines: Sequence[int], path: str) -> np.ndarray:
+def _numbers(values: Sequence[str], column: str, lines: _Lines, path: str) -> np.ndarray:
     """The column as float64: each text parsed by ``float`` (correctly rounded) after checking it is a decimal."""
     out = None
     if not "".join(values).translate(_DECIMAL_CHARS):  # only digits, signs, points, exponents, spaces: float() decides
