@@ -45,3 +45,7 @@ class DeviceError(KitError):
 
 class TrainingError(KitError):
     """Training produced non-finite values or failed."""
+
+
+class ArtifactError(KitError):
+    """A kept checkpoint or SavedModel that is damaged, or that does not fit the model or the call it is given."""
