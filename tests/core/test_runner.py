@@ -195,3 +195,40 @@ def test_exit_now_exits_normally_under_a_profiler():
     finally:
         sys.setprofile(None)
     assert err.value.code == 4
+
+
+def test_a_rerun_clears_its_env_s_stale_artifacts_of_the_case(root, fake_linear):
+    from shared.core import artifacts
+
+    stale = artifacts.impl_dir(root, "tf1", "linear", "good")
+    other = artifacts.impl_dir(root, "tf2", "linear", "good")
+    for folder in (stale, other):
+        os.makedirs(folder)
+    _run(root, "--impls", "good")
+    assert not os.path.exists(stale), "a crash must leave no artifacts of the last run"
+    assert os.path.isdir(other), "another env's artifacts are its own"
+
+
+def test_a_job_knows_its_artifacts_folder_and_reads_the_probe_set_for_them(root, fake_linear, monkeypatch):
+    from tests.core.fakeside import linear
+
+    seen, train = {}, linear.run
+
+    def run(job):
+        seen.update(folder=job.artifacts, run_id=job.run_id, probe=job.probe, rows=job.probe_set().n_rows)
+        return train(job)
+
+    monkeypatch.setattr(linear, "run", run)
+    assert _run(root, "--impls", "good")[0] == 0
+    assert seen["folder"] == os.path.join(root, "artifacts", "tf1", "linear", "good") and seen["run_id"] == "tf1/linear/good"
+    assert seen["probe"] is None and seen["rows"] == 256, "no predictions check: the probe set is read only when asked"
+
+
+def test_after_case_runs_once_per_case_after_its_implementations(root, fake_linear):
+    from tests.core.fakeside import setup
+
+    calls = []
+    code = runner.run_side(["--results", root, "--cases", "linear", "--impls", "good"], "tf1", FAKE, setup,
+                           log=lambda *_: None, after_case=lambda r, env, case, log: calls.append((r, env, case.name)))
+    assert code == 0 and calls == [(root, "tf1", "linear")]
+    assert os.path.exists(results.result_path(root, "tf1", "linear", "good")), "after the results were written"
