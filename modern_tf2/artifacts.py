@@ -157,7 +157,6 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
     sources = store.tf1_sources(job.results, SIDES["tf1"].home_env, job.case)
     if not sources:
         return
-    probe = job.probe_set()
     with store.staged(job.artifacts) as tmp:
         restored = {"run_id": job.run_id, "table": table.to_dict(), "sources": {}}  # type: Dict[str, Any]
         for tf1_impl, source in sorted(sources.items()):
@@ -166,13 +165,13 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
                 restored["sources"][tf1_impl] = {"status": "skipped", "why": "tf1 kept no artifacts"}
                 continue
             try:
-                restored["sources"][tf1_impl] = _restore(source, build, table, probe, where)
+                restored["sources"][tf1_impl] = _restore(source, build, table, job.probe_set(), where)
             except Exception as exc:  # noqa: BLE001 - recorded and reported by the comparison
                 restored["sources"][tf1_impl] = {"status": "error", "error": store.error_of(exc)}
                 print("%s: checkpoint FAILED: %s: %s" % (where, type(exc).__name__, str(exc).splitlines()[0]))
         store.write_record(os.path.join(tmp, store.RESTORED), restored)
         try:
-            record = _rollback(job, trained, table, probe, tmp)
+            record = _rollback(job, trained, table, job.probe_set(), tmp)
         except Exception as exc:  # noqa: BLE001
             record = {"status": "error", "error": store.error_of(exc)}
             print("%s: rollback FAILED: %s: %s" % (job.run_id, type(exc).__name__, str(exc).splitlines()[0]))
@@ -254,15 +253,14 @@ def serve(root: str, env: str, case, log: Callable[[str], None] = print) -> None
     sources = store.tf1_sources(root, SIDES["tf1"].home_env, case)
     if not sources:
         return
-    probe = data.load_probe(root, case)
     with store.staged(os.path.join(store.case_dir(root, env, case.name), store.SAVEDMODEL)) as tmp:
         for tf1_impl, source in sorted(sources.items()):
-            record = {"run_id": source.get("run_id"), "calls": {}, "source_sha256": source.get("content_sha256"),
-                      "probe_sha256": probe.sha256}  # type: Dict[str, Any]
+            record = {"run_id": source.get("run_id"), "calls": {}, "source_sha256": source.get("content_sha256")}
             if source.get("status") == "ok":
                 try:
+                    probe = data.load_probe(root, case)
                     record["calls"] = _serve(source, probe, "%s/%s" % (env, case.name))
-                    record["status"] = "ok"
+                    record.update(status="ok", probe_sha256=probe.sha256)
                 except Exception as exc:  # noqa: BLE001 - recorded and reported by the comparison
                     record.update(status="error", error=store.error_of(exc))
             else:

@@ -246,7 +246,11 @@ class _Side(object):
                       artifacts.impl_dir(self.root, self.args.env, case.name, impl), self.args.env, self.root)
             self._write(self.run_impl(self._result(impl, inputs), job, design, functions[impl]))
         if self.after_case is not None:
-            self.after_case(self.root, self.args.env, trained_case, self.log)
+            try:
+                self.after_case(self.root, self.args.env, trained_case, self.log)
+            except Exception as exc:  # noqa: BLE001 - the next cases still run; what it records says the rest
+                self.log("%s/%s: FAILED after its implementations: %s: %s" % (
+                    self.args.env, case.name, type(exc).__name__, exc))
 
     def _skipped(self, case: Case, impl: str, inputs: results.CaseInputs) -> bool:
         """Record an implementation this env cannot run (see the env table's ``provides``) as skipped, with why."""
