@@ -31,7 +31,7 @@ def parse_spec(columns: Iterable[Any] = (), floats: Iterable[str] = (), strings:
                ints: Iterable[str] = ()) -> Dict[str, Any]:
     """The parse spec of the export: the feature columns' own, plus the raw features a model_fn reads itself
     (one value per example each: ``features["u1"]`` of a float, say)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     spec = dict(tf.feature_column.make_parse_example_spec(list(columns))) if columns else {}
     for names, dtype in ((floats, tf.float32), (strings, tf.string), (ints, tf.int64)):
@@ -42,7 +42,7 @@ def parse_spec(columns: Iterable[Any] = (), floats: Iterable[str] = (), strings:
 
 def spec_json(spec: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     """A parse spec as data, for the manifest and the other side."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     out = {}
     for name, feature in spec.items():
@@ -59,7 +59,7 @@ def spec_json(spec: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
 
 def serialized(spec: Dict[str, Dict[str, Any]], frame) -> List[bytes]:
     """Each row of ``frame`` as a serialized ``tf.train.Example`` with the features of ``spec``."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     lists = {"bytes_list": tf.train.BytesList, "float_list": tf.train.FloatList, "int64_list": tf.train.Int64List}
     out = []
@@ -72,7 +72,7 @@ def serialized(spec: Dict[str, Dict[str, Any]], frame) -> List[bytes]:
 
 def _probe_input_fn(probe, spec: Dict[str, Dict[str, Any]]):
     """An input_fn of the probe set's features as the model_fn reads them in training (dense, one batch)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     arrays = {}
     for name, entry in sorted(spec.items()):
@@ -98,7 +98,7 @@ def flat(values: np.ndarray, rows: int) -> List[Any]:
 def signatures(export: str, key: str) -> Dict[str, Dict[str, Any]]:
     """The serving signatures of an export, read from its ``saved_model.pb``; ``serves`` names the output that is
     the tensor of prediction ``key`` (None where a signature serves other outputs, e.g. class scores)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
     from tensorflow.core.protobuf import saved_model_pb2
 
     meta = _meta_graph(export, saved_model_pb2)
@@ -142,7 +142,7 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
     compare. Returns the probe predictions; when keeping fails the manifest records why (the comparison
     reports it) and None is returned: training itself is not failed by it.
     """
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     t0 = time.perf_counter()
     folder = job.artifacts
@@ -165,7 +165,7 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
 
 
 def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str) -> Dict[str, Any]:
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     timings = {}
     t0 = time.perf_counter()
@@ -183,7 +183,7 @@ def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str) -> Di
             shutil.copyfile(os.path.join(folder, name), os.path.join(ckpt, name))
     with open(os.path.join(ckpt, "checkpoint"), "w") as handle:  # relative paths: the folder can move
         handle.write('model_checkpoint_path: "%s"\nall_model_checkpoint_paths: "%s"\n' % (base, base))
-    reader = tf.compat.v1.train.NewCheckpointReader(os.path.join(ckpt, base))
+    reader = tf.train.NewCheckpointReader(os.path.join(ckpt, base))
     dtypes = reader.get_variable_to_dtype_map()
     keys = dict((k, {"shape": list(s), "dtype": dtypes[k].name}) for k, s in sorted(reader.get_variable_to_shape_map().items()))
     timings["checkpoint_s"] = time.perf_counter() - t0
@@ -221,10 +221,10 @@ def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str) -> Di
 
 def read_checkpoint(prefix: str) -> Dict[str, np.ndarray]:
     """Every tensor of a name-based checkpoint, read now: a damaged file fails here, naming the keys it lost."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     try:
-        reader = tf.compat.v1.train.NewCheckpointReader(prefix)
+        reader = tf.train.NewCheckpointReader(prefix)
     except Exception as exc:  # noqa: BLE001 - TF's NotFoundError / DataLossError, named below
         raise ArtifactError("checkpoint %s cannot be opened" % prefix, expected="its .index and .data files",
                             found="%s: %s" % (type(exc).__name__, str(exc).splitlines()[0]),
@@ -252,9 +252,10 @@ class Graph(object):
     session: each rollback checkpoint is restored into it in turn and predicts the probe set."""
 
     def __init__(self, source: Dict[str, Any], probe) -> None:
-        import tensorflow as tf
+        from legacy_tf1.compat import tf
         from tensorflow.core.protobuf import saved_model_pb2
 
+        t0 = time.perf_counter()
         store.verify(source["folder"], source["files"], "tf1 export of %s" % source["run_id"], only=source["savedmodel"])
         self.source = source
         self.probe = probe
@@ -264,14 +265,15 @@ class Graph(object):
         (name,) = list(signature.inputs)
         self.graph = tf.Graph()
         with self.graph.as_default():
-            self.saver = tf.compat.v1.train.import_meta_graph(meta, clear_devices=True)
+            self.saver = tf.train.import_meta_graph(meta, clear_devices=True)
             self.variables = dict((v.op.name, (v.shape.as_list(), v.dtype.base_dtype.name))
-                                  for v in tf.compat.v1.global_variables())
-            self.init = (tf.compat.v1.get_collection("saved_model_main_op") or [tf.compat.v1.tables_initializer()])[0]
+                                  for v in tf.global_variables())
+            self.init = (tf.get_collection("saved_model_main_op") or [tf.tables_initializer()])[0]
         self.output = signature.outputs[source["signatures"][self.endpoint]["serves"]].name
         self.feed = {signature.inputs[name].name: serialized(source["parse_spec"], probe.frame)}
-        self.session = tf.compat.v1.Session(graph=self.graph, config=session_config())
+        self.session = tf.Session(graph=self.graph, config=session_config())
         self.ready = False
+        self.build_s = time.perf_counter() - t0
 
     def roll_back(self, record: Dict[str, Any], folder: str, where: str) -> Dict[str, Any]:
         """Restore a TF2 model's weights (``record``: its rollback.json, in ``folder``) and predict the probe set."""
@@ -281,13 +283,15 @@ class Graph(object):
         values = read_checkpoint(prefix)
         restore.preflight(self.variables, dict((k, (list(v.shape), v.dtype.name)) for k, v in values.items()), where)
         self.saver.restore(self.session, prefix)
+        timings = {}
         if not self.ready:
             self.session.run(self.init)
             self.ready = True
+            timings["graph_s"] = self.build_s  # the export's graph is imported once, for every model restored into it
         out = self.session.run(self.output, self.feed)
+        timings["total_s"] = time.perf_counter() - t0
         return {"status": "ok", "predictions": flat(out, self.probe.n_rows), "restored": sorted(self.variables),
-                "endpoint": self.endpoint, "source_sha256": self.source["content_sha256"],
-                "timings": {"total_s": time.perf_counter() - t0}}
+                "endpoint": self.endpoint, "source_sha256": self.source["content_sha256"], "timings": timings}
 
     def close(self) -> None:
         self.session.close()

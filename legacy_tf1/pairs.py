@@ -99,14 +99,14 @@ def train_pair_model(model_fn: Callable, job, float_columns: List[str]) -> Train
 def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str],
                     hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Any], Any]] = None) -> Trained:
     """Train a ``tf.estimator.Estimator`` through the whole plan; its kernel by coefficient name after each epoch.
-    ``keep(estimator, trajectory)`` runs on the trained Estimator (its final checkpoint kept for it)."""
+    ``keep(estimator, trajectory)`` runs on the trained Estimator (its final checkpoint saved for it)."""
     from legacy_tf1.compat import tf
 
     def read(session, graph) -> Dict[str, float]:
         return named(names, session.run(graph.get_tensor_by_name(KERNEL)))
 
     trajectory, _ = estimator_loop(lambda config: tf.estimator.Estimator(model_fn=model_fn, params=params, config=config),
-                                   input_fn, plan, read, hooks, keep, checkpoints=keep is not None)
+                                   input_fn, plan, read, hooks, keep)
     return Trained(trajectory.snapshots[-1], trajectory.snapshots, {"device": trajectory.device, "steps": trajectory.steps},
                    steps=trajectory.steps, start=dict((n, 0.0) for n in names),
                    stages={"first_step": trajectory.first_step})

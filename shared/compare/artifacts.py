@@ -131,6 +131,7 @@ def compare_artifacts(ctx, runs: Mapping[str, Mapping[str, Any]]) -> Tuple[List[
             "the measured max |diff| in its reason (README: Verify your own migration)" % (
                 case.name, ", ".join(undeclared), undeclared[0]))))
     tf1 = SIDES["tf1"].home_env
+    start = len(out)
     for tf1_impl, (manifest, reference) in sorted(sources.usable.items()):
         left = run_id(tf1, case.name, tf1_impl)
         if checks[CheckKind.CHECKPOINT] is not None:
@@ -139,7 +140,23 @@ def compare_artifacts(ctx, runs: Mapping[str, Mapping[str, Any]]) -> Tuple[List[
             out.extend(_served(ctx, checks[CheckKind.SAVEDMODEL], left, tf1_impl, manifest, reference))
         if checks[CheckKind.ROLLBACK] is not None:
             out.extend(_rollbacks(ctx, checks[CheckKind.ROLLBACK], left, tf1_impl, manifest, reference))
-    return out, {"tf1": sources.info}
+    return out, {"tf1": sources.info, "seconds": seconds(sources.usable, out[start:])}
+
+
+def seconds(usable: Mapping[str, Any], comps: List[Comparison]) -> Dict[str, float]:
+    """What each artifact step took, summed over the case (as each side timed it inside its process): keeping on
+    TF1, restoring and writing back on TF2, serving the export, and TF 1.15's restores (its import not included)."""
+    out = {"tf1_keep": sum(float((m.get("timings") or {}).get("total_s") or 0.0) for m, _ in usable.values())}
+    for kind, key in ((Kind.CHECKPOINT, "tf2_checkpoint"), (Kind.ROLLBACK, "tf1_rollback")):
+        out[key] = sum(float(t.get("total_s", 0.0)) + float(t.get("graph_s", 0.0))
+                       for t in (c.details.get("timings") or {} for c in comps if c.kind is kind))
+    out["tf2_rollback_write"] = sum(float((c.details.get("tf2_timings") or {}).get("total_s") or 0.0)
+                                    for c in comps if c.kind is Kind.ROLLBACK)
+    served = [c.details.get("timings") or {} for c in comps if c.kind is Kind.SAVEDMODEL]
+    out["tf2_savedmodel"] = max([float(t.get("load_s", 0.0)) for t in served] or [0.0]) + sum(
+        float(t.get("call_s", t.get("total_s", 0.0))) for t in served)
+    out["total"] = sum(out.values())
+    return out
 
 
 def _checkpoints(ctx, check, left: str, tf1_impl: str, manifest, reference) -> List[Comparison]:

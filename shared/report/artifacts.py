@@ -40,6 +40,13 @@ def artifacts_section(name: str, summary: Mapping[str, Any]) -> List[tuple]:
                                                                   group[0]["tolerance_reason"])])
     if notes:
         out.append(bullets(notes))
+    spent = ((summary.get("cases", {}).get(name) or {}).get("artifacts") or {}).get("seconds")
+    if spent:
+        out.append(para("Time the artifacts took, as each side timed its steps: %.2f s (TF1 keeping %.2f, TF2 restoring "
+                        "%.2f, serving %.2f, writing back %.2f, TF 1.15 restoring %.2f; the rollback step's import of "
+                        "TF 1.15 not included)." % (spent["total"], spent["tf1_keep"], spent["tf2_checkpoint"],
+                                                    spent["tf2_savedmodel"], spent["tf2_rollback_write"],
+                                                    spent["tf1_rollback"])))
     return out
 
 
