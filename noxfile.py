@@ -58,7 +58,8 @@ def install(session: nox.Session, env: str) -> str:
 
 
 def side(session: nox.Session, env: str) -> None:
-    """Prepare the shared data, then train every case of one side in ONE interpreter; compare afterwards."""
+    """Prepare the shared data, then train every case of one side in ONE interpreter; roll back and compare afterwards."""
+    session.notify("rollback", posargs=session.posargs)
     session.notify("compare", posargs=session.posargs)
     lock = install(session, env)
     session.run("python", "-m", ENVS[env].package, "--prepare", "--env", env, "--lock", lock, *session.posargs)
@@ -75,6 +76,15 @@ def tf1(session: nox.Session) -> None:
 def tf2(session: nox.Session) -> None:
     """Train every case on TF 2.21 / Python 3.11 (eager, tf.function, Keras 2 and Keras 3)."""
     side(session, "tf2")
+
+
+@nox.session(python=False)
+def rollback(session: nox.Session) -> None:
+    """TF 1.15 restores each TF2 model's weights, written as a TF1 checkpoint, and predicts (after tf2, in the tf1 env)."""
+    python = built_envs().get("TFKIT_TF1_PYTHON")
+    if python is None:
+        session.skip("no tf1 env: nothing restores the TF2 weights in TF 1.15 (nox -s tf1 builds it)")
+    session.run(python, "-m", "legacy_tf1.artifacts", *session.posargs, external=True)
 
 
 @nox.session(python=PY311)

@@ -122,8 +122,9 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Trajectory], Any]] = None,
                    checkpoints: bool = False) -> Tuple[Trajectory, Any]:
     """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` after each epoch
-    and after the first step. ``keep(estimator, trajectory)`` runs before the model_dir is removed (predictions,
-    artifacts) and its value is returned; ``checkpoints`` keeps the start and final checkpoints for it."""
+    and after the first step. ``keep(estimator, trajectory)`` runs on the trained Estimator before the model_dir
+    is removed (predictions, artifacts), its final checkpoint saved for it, and its value is returned;
+    ``checkpoints`` also keeps the checkpoint of the start (step 0)."""
     from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
@@ -164,7 +165,8 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
             device_fn=lambda op: current(),
         )
         estimator = make(config)
-        estimator.train(input_fn=input_fn, hooks=[EpochSnapshots(trajectory)] + list(hooks), steps=None)
+        final = [FinalCheckpoint(model_dir)] if keep is not None and not checkpoints else []
+        estimator.train(input_fn=input_fn, hooks=[EpochSnapshots(trajectory)] + list(hooks) + final, steps=None)
         if keep is not None:
             kept = keep(estimator, trajectory)
     finally:
@@ -179,6 +181,25 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
         )
     trajectory.device = trajectory.device or current()
     return trajectory, kept
+
+
+def FinalCheckpoint(model_dir: str):  # noqa: N802 - a hook class made where TensorFlow is imported
+    """A hook that saves the trained variables once, when training ends: no step-0 checkpoint, graph.pbtxt or
+    meta graph, which the Estimator's own saver writes (what ``keep`` needs is the final checkpoint alone)."""
+    import os
+
+    from legacy_tf1.compat import tf
+
+    class Hook(tf.train.SessionRunHook):
+        def begin(self) -> None:
+            self.saver = tf.train.Saver(sharded=False)
+            self.step = tf.train.get_global_step()
+
+        def end(self, session) -> None:
+            self.saver.save(session, os.path.join(model_dir, "model.ckpt"), global_step=session.run(self.step),
+                            write_meta_graph=False)
+
+    return Hook()
 
 
 def checkpoint_at(model_dir: str, step: int) -> str:

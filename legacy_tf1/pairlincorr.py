@@ -22,4 +22,4 @@ def model_fn(features, labels, mode, params):
 
 def run(job) -> Trained:
     """Train the Estimator on the plan's batches; ``c[item]`` and ``d[item]`` come back by name."""
-    return pairs.train_pair_model(model_fn, job.case, job.dataset, job.plan, ["u1", "u2"])
+    return pairs.train_pair_model(model_fn, job, ["u1", "u2"])

@@ -4,13 +4,14 @@ The input_fn never shuffles: it gathers each epoch's rows in the order of the sh
 the Estimator sees exactly the batches the TF2 side sees.
 """
 
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from shared.core.cases import ftrl_kwargs
 from shared.core.errors import EnvError
 from shared.core.models import named, pair_names
 from shared.core.results import Trained
 
+from legacy_tf1 import artifacts
 from legacy_tf1.feeding import estimator_loop, plan_input_fn
 
 KERNEL = "dense/kernel:0"
@@ -73,8 +74,11 @@ def estimator_spec(features, labels, mode, params, design):
         features=features, mode=mode, labels=labels, optimizer=ftrl(params["hp"]), logits=out)
 
 
-def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: List[str]) -> Trained:
-    """Train a pair model's Estimator on the plan's batches; its kernel comes back by coefficient name."""
+def train_pair_model(model_fn: Callable, job, float_columns: List[str]) -> Trained:
+    """Train a pair model's Estimator on the plan's batches; its kernel comes back by coefficient name.
+
+    The trained Estimator keeps its artifacts (checkpoint, parsing export, probe predictions) for TF2.
+    """
     from legacy_tf1 import compat
 
     if not compat.has_estimator():
@@ -84,22 +88,25 @@ def train_pair_model(model_fn: Callable, case, dataset, plan, float_columns: Lis
             found="no tensorflow_estimator package (TensorFlow >= 2.16)",
             fix="run the Estimator cases on TF 1.15 or a TF 2.x <= 2.15 env; here only linear runs",
         )
-    items = dataset.items()
-    params = {"feature_columns": item_columns(items), "hp": case.hyperparameters}
-    input_fn, feed = plan_input_fn(dataset, plan, ["item1", "item2"], float_columns)
-    return train_estimator(model_fn, params, input_fn, plan, sum(pair_names(dataset.generator, items), []), [feed])
+    items = job.dataset.items()
+    params = {"feature_columns": item_columns(items), "hp": job.hp}
+    input_fn, feed = plan_input_fn(job.dataset, job.plan, ["item1", "item2"], float_columns)
+    spec = artifacts.parse_spec(params["feature_columns"], floats=float_columns)
+    return train_estimator(model_fn, params, input_fn, job.plan, sum(pair_names(job.dataset.generator, items), []),
+                           [feed], keep=lambda estimator, trajectory: artifacts.keep(job, estimator, spec))
 
 
 def train_estimator(model_fn: Callable, params: Dict, input_fn: Callable, plan, names: List[str],
-                    hooks: Sequence[Any] = ()) -> Trained:
-    """Train a ``tf.estimator.Estimator`` through the whole plan; its kernel by coefficient name after each epoch."""
+                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Any], Any]] = None) -> Trained:
+    """Train a ``tf.estimator.Estimator`` through the whole plan; its kernel by coefficient name after each epoch.
+    ``keep(estimator, trajectory)`` runs on the trained Estimator (its final checkpoint saved for it)."""
     from legacy_tf1.compat import tf
 
     def read(session, graph) -> Dict[str, float]:
         return named(names, session.run(graph.get_tensor_by_name(KERNEL)))
 
     trajectory, _ = estimator_loop(lambda config: tf.estimator.Estimator(model_fn=model_fn, params=params, config=config),
-                                   input_fn, plan, read, hooks)
+                                   input_fn, plan, read, hooks, keep)
     return Trained(trajectory.snapshots[-1], trajectory.snapshots, {"device": trajectory.device, "steps": trajectory.steps},
                    steps=trajectory.global_step, start=dict((n, 0.0) for n in names),
                    stages={"first_step": trajectory.first_step})

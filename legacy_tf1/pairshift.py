@@ -17,4 +17,4 @@ def model_fn(features, labels, mode, params):
 
 def run(job) -> Trained:
     """Train the Estimator on the plan's batches; weights come back by item name."""
-    return pairs.train_pair_model(model_fn, job.case, job.dataset, job.plan, [])
+    return pairs.train_pair_model(model_fn, job, [])

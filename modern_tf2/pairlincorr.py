@@ -46,5 +46,4 @@ def build_model(keras, impl: str, items, u0: float):
 def run(job) -> Trained:
     """Train on the plan's batches from zeros with explicit FTRL; ``c[item]`` and ``d[item]`` by name."""
     impl, u0 = job.impl, float(job.hp["u0"])
-    return pairs.train_pair_model(impl, job.case, job.dataset, job.plan, lambda keras, items: build_model(keras, impl, items, u0),
-                                  ["u1", "u2"])
+    return pairs.train_pair_model(job, lambda keras, items: build_model(keras, impl, items, u0), ["u1", "u2"])

@@ -12,6 +12,7 @@ from shared.core.cases import ftrl_kwargs
 from shared.core.models import named, pair_names
 from shared.core.results import Trained
 
+from modern_tf2 import artifacts
 from modern_tf2.device import placed
 from modern_tf2.feeding import fit_plan, keras_module, on_device, plan_dataset
 
@@ -55,16 +56,50 @@ def train_keras(impl: str, model, hp: Dict[str, float], data, plan, read: Callab
                    steps=int(model.optimizer.iterations.numpy()), start=start)
 
 
-def train_pair_model(impl: str, case, dataset, plan, build: Callable, float_columns: List[str]) -> Trained:
-    """Build ``build(keras, items)`` on the pinned device, fit it on the plan's batches, read its kernel by name."""
+def train_pair_model(job, build: Callable, float_columns: List[str]) -> Trained:
+    """Build ``build(keras, items)`` on the pinned device, fit it on the plan's batches, read its kernel by name;
+    then cross the TF1 artifacts over (the TF1 checkpoint into a fresh model, this one's weights back to TF1)."""
+    impl, dataset, plan = job.impl, job.dataset, job.plan
     keras = keras_module(impl)
     items = dataset.items()
     names = kernel_names(impl, dataset.generator, items)
     model = on_device(lambda: build(keras, items))
     data = plan_dataset(plan, pair_features(dataset, ["item1", "item2"], float_columns), dataset.floats("dif").reshape(-1, 1))
     zeros = dict((n, 0.0) for n in names if n is not None)  # the layers' kernel_initializer
-    return train_keras(impl, model, case.hyperparameters, data, plan, lambda: named(names, model.dense.kernel.numpy()),
-                       zeros)
+    trained = train_keras(impl, model, job.hp, data, plan, lambda: named(names, model.dense.kernel.numpy()), zeros)
+
+    def fresh() -> artifacts.Port:
+        return port(on_device(lambda: build(keras, items)), float_columns)
+
+    artifacts.keep(job, port(model, float_columns), fresh, restore_table(impl, dataset.generator, items))
+    return trained
+
+
+def port(model, float_columns: List[str]) -> artifacts.Port:
+    """A pair model for the artifact steps: its one kernel, named as TF1's, and its predictions on a probe set."""
+    def predict(probe):
+        import tensorflow as tf
+
+        inputs = dict((k, tf.constant(v)) for k, v in pair_features(probe, ["item1", "item2"], float_columns).items())
+        return model(inputs, training=False).numpy()
+
+    if not model.built:
+        import tensorflow as tf
+
+        one = dict((k, tf.constant(["?"])) for k in ("item1", "item2"))
+        one.update((c, tf.zeros([1])) for c in float_columns)
+        model(one)  # creates the kernel
+    return artifacts.Port(model, {KERNEL: model.dense.kernel}, predict)
+
+
+KERNEL = "dense/kernel"  # the TF1 name of the one kernel both sides hold
+
+
+def restore_table(impl: str, kind: str, items: List[str]) -> artifacts.Table:
+    """TF1's kernel (one row per coefficient name) to this model's (the same names, Keras 3 with its OOV slots),
+    the FTRL slots and the step counter left in the checkpoint."""
+    rows = (sum(pair_names(kind, items), []), kernel_names(impl, kind, items))
+    return artifacts.Table({KERNEL: artifacts.Target(KERNEL, rows=rows)}, unused=artifacts.STATE["ftrl"])
 
 
 def kernel_names(impl: str, kind: str, items: List[str]) -> List[Optional[str]]:

@@ -47,4 +47,4 @@ def run(job) -> Trained:
         return keras3_model(keras, items) if impl == "keras3" else keras2_model(keras, pairs.item_columns(items))
 
     impl = job.impl
-    return pairs.train_pair_model(impl, job.case, job.dataset, job.plan, build, [])
+    return pairs.train_pair_model(job, build, [])

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SESSIONS = ("tf1", "tf2", "compare", "pitfalls", "baseline", "tests", "tests-py37", "images", "tf1-image",
+SESSIONS = ("tf1", "tf2", "rollback", "compare", "pitfalls", "baseline", "tests", "tests-py37", "images", "tf1-image",
             "tf2-image", "containers", "bench", "lock")
 
 

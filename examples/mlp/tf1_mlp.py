@@ -2,7 +2,7 @@
 
 from shared.core.results import Trained
 
-from legacy_tf1 import settings
+from legacy_tf1 import artifacts, settings
 from legacy_tf1.feeding import checkpoint_at, estimator_loop, plan_input_fn, predict, probe_input_fn, trainable
 
 IMPLS = ("estimator",)
@@ -41,6 +41,7 @@ def run(job) -> Trained:
     probe = probe_input_fn(job.probe, [], FEATURES)
 
     def keep(estimator, trajectory):
+        artifacts.keep(job, estimator, artifacts.parse_spec(floats=FEATURES), key="y")  # checkpoint + export for TF2
         return predict(estimator, probe, "y"), predict(estimator, probe, "y", checkpoint_at(trajectory.model_dir, 0))
 
     trajectory, (predictions, forward) = estimator_loop(

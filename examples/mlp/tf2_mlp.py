@@ -4,7 +4,7 @@ import numpy as np
 
 from shared.core.results import Trained
 
-from modern_tf2 import settings
+from modern_tf2 import artifacts, settings
 from modern_tf2.device import placed
 from modern_tf2.feeding import fit_plan, keras_module, on_device, plan_dataset
 
@@ -52,7 +52,17 @@ def run(job) -> Trained:
     data = plan_dataset(job.plan, features(job.dataset.frame), job.dataset.floats("y").reshape(-1, 1))
     first = {}
     snapshots = fit_plan(keras, model, job.plan, data, read, first_step=first)
-    return Trained(snapshots[-1], snapshots, {"device": placed(model.layers[0].kernel), "keras": keras.__version__},
-                   predictions=model.predict(probe, verbose=0)[:, 0], start=job.init,
-                   steps=int(optimizer.iterations.numpy()), settings=settings.record(optimizer, loss, job.plan),
-                   stages={"forward": forward, "first_step": first["weights"]})
+    trained = Trained(snapshots[-1], snapshots, {"device": placed(model.layers[0].kernel), "keras": keras.__version__},
+                      predictions=model.predict(probe, verbose=0)[:, 0], start=job.init,
+                      steps=int(optimizer.iterations.numpy()), settings=settings.record(optimizer, loss, job.plan),
+                      stages={"forward": forward, "first_step": first["weights"]})
+    # The TF1 checkpoint into a fresh model and this model's weights back to TF1, by the case's name maps;
+    # the TF1 checkpoint also holds Adam's slots and the step counter, which no Keras weight takes.
+    artifacts.keep(job, port(job.impl, model), lambda: port(job.impl, on_device(lambda: build(keras))),
+                   artifacts.names_table(job, unused=artifacts.STATE["adam"]))
+    return trained
+
+
+def port(impl, model) -> artifacts.Port:
+    """The model for the artifact steps: its weights by the names the case's name map uses, its probe predictions."""
+    return artifacts.Port(model, variables(impl, model), lambda probe: model(features(probe.frame), training=False))

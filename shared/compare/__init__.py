@@ -7,7 +7,9 @@ models linear in their weights, with the closed-form oracle (``oracle``: centred
 only identifies differences; it decides the verdict only where the case requires convergence).
 A side that is missing, a run that failed and a result made from other data are failures too:
 the check never passes on one side. What a case's comparisons share (data, plan, probe and init
-checksums, the oracle) is derived once, in a :class:`CaseContext`.
+checksums, the oracle) is derived once, in a :class:`CaseContext`. Cases whose TF1 run kept trained
+artifacts get the comparisons across versions of ``shared.compare.artifacts`` (``checkpoint``,
+``savedmodel``, ``rollback``).
 """
 
 import os
@@ -15,6 +17,7 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from shared.compare import junit
+from shared.compare.artifacts import compare_artifacts
 from shared.compare.diff import centre, diff, pair, problem, same_inputs, series  # noqa: F401 - public boundary
 from shared.compare.record import Comparison, Kind
 from shared.compare.stages import first_divergence, settings_diff
@@ -259,8 +262,12 @@ def summarize(root: str, case_names: Optional[Sequence[str]] = None, with_oracle
         bl = baselines.CaseBaseline(case, ctx.data_sha)
         comparisons.extend(compare_case(ctx, runs, stand_in, bl))
         comparisons.extend(bl.compare(runs))
+        crossed, kept = compare_artifacts(ctx, dict((rid, r) for rid, r in runs.items() if r.get("case") == case.name))
+        comparisons.extend(crossed)
         info = ctx.info()
         info.update(bl.info())
+        if kept:
+            info["artifacts"] = kept
         case_info[case.name] = info
     summary = {
         "schema": SCHEMA_VERSION,

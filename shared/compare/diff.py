@@ -25,7 +25,7 @@ def centre(coefficients: Mapping[str, Any], gauge: Sequence[str]) -> Dict[str, A
 
 
 def _quote(name: str, kind: Kind) -> str:
-    if kind is Kind.PREDICTIONS:
+    if kind is Kind.PREDICTIONS or kind.artifact:
         return name.replace("probe", "prediction", 1)
     if kind is Kind.LOSS:
         return name
@@ -45,7 +45,7 @@ def diff(case: str, left_id: str, right_id: str, left: Mapping[str, Any], right:
     """Two sets of named values compared element-wise by name; tensors of different shapes never pass."""
     kind = Kind(kind)
     label = "%s %s vs %s" % (case, left_id, right_id)
-    noun = {Kind.PREDICTIONS: "predictions", Kind.LOSS: "epochs"}.get(kind, "coefficients")
+    noun = "predictions" if kind.artifact else {Kind.PREDICTIONS: "predictions", Kind.LOSS: "epochs"}.get(kind, "coefficients")
     reshaped = sorted(n for n in set(left) & set(right) if np.shape(left[n]) != np.shape(right[n]))
     lv = dict(elements(dict((n, v) for n, v in left.items() if n not in reshaped)))
     rv = dict(elements(dict((n, v) for n, v in right.items() if n not in reshaped)))

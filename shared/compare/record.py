@@ -16,6 +16,9 @@ class Kind(enum.Enum):
     BASELINE_NONE = "baseline-none"  # the committed baselines were recorded from other data: nothing to compare
     BASELINE_STANDS_IN = "baseline-stands-in"  # no TF 1.15 on this runner, by request: the baseline is the reference
     SKIPPED = "skipped"  # an implementation the env cannot run (e.g. Keras 3 on TF 2.15): not applicable
+    CHECKPOINT = "checkpoint"  # the TF1 checkpoint restored by name into a TF2 model: probe predictions vs TF1's own
+    SAVEDMODEL = "savedmodel"  # the TF1 SavedModel served in TF2 (a signature, TFSMLayer): probe predictions vs TF1's
+    ROLLBACK = "rollback"  # a TF2 model's weights restored by TF 1.15 from a TF1 checkpoint: vs the TF2 model's own
     MISSING = "missing"
     FAILED = "failed"
     REFUSED = "refused"
@@ -25,8 +28,13 @@ class Kind(enum.Enum):
     def problem(self) -> bool:
         return self in PROBLEMS
 
+    @property
+    def artifact(self) -> bool:
+        return self in ARTIFACTS
+
 
 PROBLEMS = (Kind.MISSING, Kind.FAILED, Kind.REFUSED, Kind.BASELINE_REFUSED)
+ARTIFACTS = (Kind.CHECKPOINT, Kind.SAVEDMODEL, Kind.ROLLBACK)
 
 
 class Comparison(object):

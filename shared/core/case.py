@@ -42,16 +42,26 @@ class Tolerance(object):
 
 
 class CheckKind(enum.Enum):
-    """What a check compares. The first three are agreement checks between runs; the last is convergence."""
+    """What a check compares: agreement of the training runs (weights, predictions, loss), convergence
+    (least_squares), and the trained artifacts across versions (checkpoint, savedmodel, rollback)."""
 
     WEIGHTS = "weights"  # named tensors, element-wise, by canonical name
     PREDICTIONS = "predictions"  # on the probe set the kit writes once beside the data
     LOSS = "loss"  # per-epoch full-data loss curves
     LEAST_SQUARES = "least_squares"  # the closed-form oracle: models linear in their weights only
+    CHECKPOINT = "checkpoint"  # the TF1 checkpoint restored by name into each TF2 model: its probe predictions vs TF1's
+    SAVEDMODEL = "savedmodel"  # the TF1 SavedModel served in TF2 (signatures, Keras 3 TFSMLayer) vs TF1's predictions
+    ROLLBACK = "rollback"  # each TF2 model's weights restored by TF 1.15 from a TF1 checkpoint vs the TF2 model's
 
     @property
     def agreement(self) -> bool:
-        return self is not CheckKind.LEAST_SQUARES
+        """An agreement check of the training runs (weights, predictions, loss)."""
+        return self in (CheckKind.WEIGHTS, CheckKind.PREDICTIONS, CheckKind.LOSS)
+
+    @property
+    def artifact(self) -> bool:
+        """A check of the trained artifacts across versions (cases whose TF1 run keeps them)."""
+        return self in ARTIFACT_KINDS
 
     @property
     def comparison(self) -> str:
@@ -60,14 +70,16 @@ class CheckKind(enum.Enum):
 
 
 COMPARISON_KIND = {CheckKind.WEIGHTS: "strict", CheckKind.PREDICTIONS: "predictions", CheckKind.LOSS: "loss",
-                   CheckKind.LEAST_SQUARES: "oracle"}
+                   CheckKind.LEAST_SQUARES: "oracle", CheckKind.CHECKPOINT: "checkpoint",
+                   CheckKind.SAVEDMODEL: "savedmodel", CheckKind.ROLLBACK: "rollback"}
+ARTIFACT_KINDS = (CheckKind.CHECKPOINT, CheckKind.SAVEDMODEL, CheckKind.ROLLBACK)
 
 
 class Check(object):
     """One check of a case: its kind, its tolerance with a reason, and whether it decides the verdict.
 
-    Agreement checks (weights, predictions, loss) always decide it. A convergence check
-    (``least_squares``) decides it only with ``required=True``; otherwise it is reported.
+    Agreement and artifact checks always decide it. A convergence check (``least_squares``) decides it
+    only with ``required=True``; otherwise it is reported.
     """
 
     def __init__(self, kind: Union[str, CheckKind], tolerance: float, reason: str, required: Optional[bool] = None) -> None:
@@ -78,11 +90,12 @@ class Check(object):
                 "unknown check %r" % (kind,),
                 expected="one of " + ", ".join(k.value for k in CheckKind),
                 found=repr(kind),
-                fix="declare Check('weights', 1e-5, 'why'), Check('predictions', ...), Check('loss', ...) "
-                    "or Check('least_squares', ...)",
+                fix="declare Check('weights', 1e-5, 'why'), Check('predictions', ...), Check('loss', ...), "
+                    "Check('least_squares', ...) or, for the trained artifacts, Check('checkpoint' | 'savedmodel' | "
+                    "'rollback', ...)",
             ) from None
         self.tolerance = Tolerance(tolerance, reason)
-        self.required = True if self.kind.agreement else bool(required)
+        self.required = True if self.kind is not CheckKind.LEAST_SQUARES else bool(required)
 
     @property
     def value(self) -> float:

@@ -32,6 +32,23 @@ U0 = 50.0  # the fixed centre of pairlincorr's slope corrections, in the data an
 
 PAIR_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras2_fused", "keras3"]}
 
+# The Estimators keep their final checkpoint and a parsing SavedModel; both cross to TF 2.x and the
+# TF2-trained weights cross back (shared/core/artifacts.py), each compared on the probe set.
+EXACT = "each prediction is one float32 subtraction w[item1] - w[item2] in every runtime, so it is exact (0 measured)"
+PAIRSHIFT_ARTIFACTS = [
+    Check("checkpoint", 0.0, "TF1 checkpoint in each Keras model: " + EXACT),
+    Check("savedmodel", 0.0, "TF1 export served by TF 2.21 (signatures, TFSMLayer): " + EXACT),
+    Check("rollback", 0.0, "TF2 weights in TF 1.15's graph vs in the TF2 model: " + EXACT),
+]
+PAIRLINCORR_ARTIFACTS = [
+    Check("checkpoint", 2e-6, "a float32 dot product over 200 design columns (Keras 3: 202, with its OOV slots) summed "
+                              "in another order: 4.8e-7 measured, 1 ulp at |y| < 4.8"),
+    Check("savedmodel", 2e-6, "the TF1 graph run by TF 2.21's kernels: 0 measured; float32 rounding at most "
+                              "(1 ulp at |y| < 4.8 is 4.8e-7)"),
+    Check("rollback", 2e-6, "TF2 weights in TF 1.15's graph vs in the TF2 model, the dot product summed in another "
+                            "order: 2.4e-7 measured (Keras 3), 1 ulp at |y| < 4.8"),
+]
+
 CASES = [
     Case(
         name="linear",
@@ -68,7 +85,7 @@ CASES = [
             Check("weights", *PAIR_STRICT),
             Check("least_squares", 2e-3, "batch-1000 FTRL settles in a minibatch noise floor: 8e-4 to 1e-3 from epoch 35 "
                   "on (the kit's data; other data converges at its own pace: reported, not required)"),
-        ],
+        ] + PAIRSHIFT_ARTIFACTS,
         model="pairshift",
         gauge=("",),
     ),
@@ -85,7 +102,7 @@ CASES = [
             Check("weights", *PAIR_STRICT),
             Check("least_squares", 1e-2, "batch-1000 FTRL settles in a minibatch noise floor: 4e-3 to 6e-3 (slopes d) "
                   "from epoch 30 (the kit's data; other data converges at its own pace: reported, not required)"),
-        ],
+        ] + PAIRLINCORR_ARTIFACTS,
         model="pairlincorr",
         gauge=("c[",),
     ),

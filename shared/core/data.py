@@ -177,7 +177,7 @@ def ensure(results: str, cases: Sequence[Case], log=print) -> Dict[str, Any]:
             log("data: wrote %s (%s, %d bytes)" % (path, reason, len(payload)))
             changed = True
         if "probe" not in manifest["datasets"][spec.name]:
-            manifest["datasets"][spec.name]["probe"] = _write_probe(folder, spec.name, manifest["datasets"][spec.name])
+            manifest["datasets"][spec.name]["probe"] = write_probe(folder, spec.name, manifest["datasets"][spec.name])
             changed = True
         if case.init is not None:
             inits = manifest.setdefault("inits", {})
@@ -206,7 +206,7 @@ def probe_rows(n_rows: int, size: int = PROBE_ROWS) -> np.ndarray:
     return np.sort(np.random.RandomState(PROBE_SEED).choice(n_rows, size, replace=False))
 
 
-def _write_probe(folder: str, name: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+def write_probe(folder: str, name: str, entry: Dict[str, Any]) -> Dict[str, Any]:
     """Write ``<name>.probe.csv``: the header and the probe rows of the data file, their bytes as they are."""
     with open(os.path.join(folder, entry["file"]), "rb") as handle:
         payload = handle.read()

@@ -53,3 +53,7 @@ class BusyError(KitError):
 
 class WriteError(KitError):
     """A file could not be written: the disk is full, or the folder is read-only or not this user's."""
+
+
+class ArtifactError(KitError):
+    """A kept checkpoint or SavedModel that is damaged, or that does not fit the model or the call it is given."""

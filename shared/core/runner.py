@@ -11,7 +11,7 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from shared.core import SCHEMA_VERSION, data, models, results, writelock
+from shared.core import SCHEMA_VERSION, artifacts, data, models, results, writelock
 from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
 from shared.core.plan import for_case
@@ -119,13 +119,16 @@ def resolve(case: Case, side: str, impl: str) -> Callable[["Job"], Any]:
 
 class Job(object):
     """What an implementation's ``run(job)`` is handed: its case, data, plan and, where the case has them,
-    the probe set, the shared initial weights and its name map."""
+    the probe set, the shared initial weights and its name map; ``artifacts`` is the folder where this run
+    keeps what it trained (checkpoints, exports) and ``results`` the results folder of this run."""
 
     def __init__(self, side: str, impl: str, case: Case, dataset, plan, probe=None, init: Optional[Weights] = None,
-                 artifacts: Optional[str] = None) -> None:
+                 artifacts: Optional[str] = None, env: Optional[str] = None, results: Optional[str] = None) -> None:
         self.side = side
         self.impl = impl
+        self.env = env or side
         self.run_key = "%s/%s" % (side, impl)
+        self.run_id = "%s/%s/%s" % (self.env, case.name, impl)
         self.case = case
         self.hp = case.hyperparameters
         self.dataset = dataset
@@ -133,8 +136,17 @@ class Job(object):
         self.probe = probe
         self.init = init
         self.artifacts = artifacts
+        self.results = results
+        self._probe_set = probe
         table = case.name_map(side, impl)
         self.names = NameMap("%s/%s/%s" % (case.name, side, impl), table, init) if table is not None else None
+
+    def probe_set(self):
+        """The case's probe set, checksummed: ``job.probe`` where the case checks predictions, else read for the
+        artifacts (the rows both versions predict on when a trained model crosses over)."""
+        if self._probe_set is None:
+            self._probe_set = data.load_probe(self.results or results_root(), self.case)
+        return self._probe_set
 
     def canonical(self, live: Mapping[str, Any]) -> Weights:
         """The model's variables (``name -> value``) by canonical name, through the case's name map."""
@@ -175,7 +187,8 @@ class _Side(object):
     """One side's run: its arguments, fingerprint and what it has written so far."""
 
     def __init__(self, args: argparse.Namespace, root: str, side: str, package: str, fingerprint: Dict[str, Any],
-                 log: Callable[[str], None], stage: Stage) -> None:
+                 log: Callable[[str], None], stage: Stage, after_case: Optional[Callable[..., None]] = None) -> None:
+        self.after_case = after_case
         self.args = args
         self.stage = stage
         self.root = root
@@ -218,8 +231,14 @@ class _Side(object):
             return
         for impl in impls:
             job = Job(self.side, impl, trained_case, dataset, plan, probe, init,
-                      os.path.join(self.root, "artifacts", self.args.env, case.name, impl))
+                      artifacts.impl_dir(self.root, self.args.env, case.name, impl), self.args.env, self.root)
             self._write(self.run_impl(self._result(impl, inputs), job, design, functions[impl]))
+        if self.after_case is not None:
+            try:
+                self.after_case(self.root, self.args.env, trained_case, self.log)
+            except Exception as exc:  # noqa: BLE001 - the next cases still run; what it records says the rest
+                self.log("%s/%s: FAILED after its implementations: %s: %s" % (
+                    self.args.env, case.name, type(exc).__name__, exc))
 
     def _skipped(self, case: Case, impl: str, inputs: results.CaseInputs) -> bool:
         """Record an implementation this env cannot run (see the env table's ``provides``) as skipped, with why."""
@@ -328,12 +347,15 @@ def run_side(
     package: str,
     setup: Callable[[str, int], Dict[str, Any]],
     log: Callable[[str], None] = print,
+    after_case: Optional[Callable[..., None]] = None,
 ) -> int:
     """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
 
     ``setup(device, threads)`` imports TensorFlow once, checks the device, sizes its thread pools and
-    returns the TF part of the fingerprint (with ``import_s``). Returns the process exit code: 0 all ok, 1 some
-    implementation failed (recorded in its result), 2 nothing could run (message logged).
+    returns the TF part of the fingerprint (with ``import_s``). ``after_case(root, env, case, log)`` runs
+    once a case's implementations have run (the TF2 side serves the case's TF1 exports there). Returns
+    the process exit code: 0 all ok, 1 some implementation failed (recorded in its result), 2 nothing
+    could run (message logged).
     """
     started = time.perf_counter()
     args = parser(side).parse_args(argv)
@@ -341,19 +363,22 @@ def run_side(
     command = " ".join(["python -m " + package] + list(argv or []))
     try:
         with writelock.hold(root, wait=not args.no_wait, command=command, log=log):
-            return _locked(args, root, side, package, setup, log, started, command)
+            return _locked(args, root, side, package, setup, log, started, command, after_case)
     except KitError as exc:
         log("error: %s" % exc)
         return 2
 
 
 def _locked(args: argparse.Namespace, root: str, side: str, package: str, setup: Callable[..., Dict[str, Any]],
-            log: Callable[[str], None], started: float, command: str) -> int:
+            log: Callable[[str], None], started: float, command: str,
+            after_case: Optional[Callable[..., None]] = None) -> int:
     """A side's run while it holds the results folder: stage, check the data and device, train, swap in."""
     lock_wait_s = time.perf_counter() - started
     use_folders(args.cases_from)
     cases = select(args.cases)
     stage = Stage(results.runs_dir(root), args.env, [c.name for c in cases], command).open()
+    for case in cases:  # a rerun's artifacts go with its results: none of the previous run's are left to mix in
+        artifacts.clear(root, args.env, case.name)
     try:
         _prepare(args, root, cases, log)
         fingerprint = fingerprint_base(args.lock)
@@ -361,7 +386,7 @@ def _locked(args: argparse.Namespace, root: str, side: str, package: str, setup:
         log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
             args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
             float(fingerprint.get("import_s", 0.0))))
-        run = _Side(args, root, side, package, fingerprint, log, stage)
+        run = _Side(args, root, side, package, fingerprint, log, stage, after_case)
         for case in cases:
             run.run_case(case)
         return run.finish(started, lock_wait_s)

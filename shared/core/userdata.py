@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from shared.core import SCHEMA_VERSION, atomic
-from shared.core.data import MANIFEST, data_dir, read_manifest
+from shared.core.data import MANIFEST, data_dir, read_manifest, write_probe
 from shared.core.errors import DataError
 from shared.core.case import Case
 from shared.core.tables import read_table
@@ -75,6 +75,7 @@ def import_user(results: str, case: Case, csv_path: str, items_path: Optional[st
         "spec": dict(case.dataset.to_dict(), source_file=os.path.abspath(csv_path)),
         "source": "user",
     }
+    manifest["datasets"][name]["probe"] = write_probe(folder, name, manifest["datasets"][name])
     manifest["schema"] = SCHEMA_VERSION
     atomic.write_json(os.path.join(folder, MANIFEST), manifest)
     log("data: imported %s as dataset %r (%d rows, sha256 %s)" % (csv_path, name, len(frame), manifest["datasets"][name]["sha256"][:12]))

@@ -2,6 +2,7 @@
 
 from typing import Any, List, Mapping
 
+from shared.report.artifacts import KINDS as ARTIFACT_KINDS, artifacts_section
 from shared.report.document import bullets, code, heading, para, table, verdict, verdict_of
 from shared.report.format import PROBLEM_KINDS, fmt_diff, fmt_ratio, fmt_tol, fmt_value, kind_order, slug
 
@@ -63,7 +64,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
     else:
         out.append(para("No oracle comparison (no data, or the oracle failed: see Failures)."))
 
-    other = [c for c in mine if c["kind"] not in ("strict", "oracle") + PROBLEM_KINDS]
+    other = [c for c in mine if c["kind"] not in ("strict", "oracle") + PROBLEM_KINDS + ARTIFACT_KINDS]
     for kind in sorted(set(c["kind"] for c in other), key=kind_order):
         group = [c for c in other if c["kind"] == kind]
         out.append(heading(3, OTHER_TITLES.get(kind, "Comparisons of kind %s" % kind)))
@@ -79,6 +80,7 @@ def case_section(name: str, summary: Mapping[str, Any], figs: List[tuple]) -> Li
                            fmt_diff(c.get("rms_diff")), fmt_ratio(c.get("max_abs_diff"), c.get("tolerance")),
                            fmt_tol(c.get("tolerance")), _worst(c), verdict_of(c)] for c in group],
                          numeric=(2, 3, 4, 5)))
+    out.extend(artifacts_section(name, summary))
     problems = [c for c in mine if c["kind"] in PROBLEM_KINDS]
     if problems:
         out.append(heading(3, "Not compared"))

@@ -35,7 +35,8 @@ def test_the_example_folder_registers_its_case_with_its_folder(scratch_registry)
     assert [c.name for c in cases] == ["mlp"] and cases[0].folder == MLP
     assert scratch_registry.get_case("mlp") is cases[0]
     assert scratch_registry.load_folder(MLP) == cases, "a folder loads once"
-    assert {"weights", "predictions", "loss"} == set(c.kind.value for c in cases[0].checks)
+    assert {"weights", "predictions", "loss", "checkpoint", "savedmodel", "rollback"} == set(
+        c.kind.value for c in cases[0].checks)
 
 
 def test_a_folders_module_gives_what_it_declares_beside_cases(scratch_registry, tmp_path):

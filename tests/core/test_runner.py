@@ -229,3 +229,40 @@ def test_a_run_that_returns_no_start_is_checked_against_the_shared_start():
     Trained({"other": start["k"]}, steps=10).check_trained("tf1/mine/a", 10, shared_start=start)  # nothing in common
     with pytest.raises(TrainingError, match="3 optimizer step\\(s\\) of the plan's 10"):
         Trained({"k": start["k"] + 1.0}, steps=3).check_trained("tf1/mine/a", 10, shared_start=start)
+
+
+def test_a_rerun_clears_its_env_s_stale_artifacts_of_the_case(root, fake_linear):
+    from shared.core import artifacts
+
+    stale = artifacts.impl_dir(root, "tf1", "linear", "good")
+    other = artifacts.impl_dir(root, "tf2", "linear", "good")
+    for folder in (stale, other):
+        os.makedirs(folder)
+    _run(root, "--impls", "good")
+    assert not os.path.exists(stale), "a crash must leave no artifacts of the last run"
+    assert os.path.isdir(other), "another env's artifacts are its own"
+
+
+def test_a_job_knows_its_artifacts_folder_and_reads_the_probe_set_for_them(root, fake_linear, monkeypatch):
+    from tests.core.fakeside import linear
+
+    seen, train = {}, linear.run
+
+    def run(job):
+        seen.update(folder=job.artifacts, run_id=job.run_id, probe=job.probe, rows=job.probe_set().n_rows)
+        return train(job)
+
+    monkeypatch.setattr(linear, "run", run)
+    assert _run(root, "--impls", "good")[0] == 0
+    assert seen["folder"] == os.path.join(root, "artifacts", "tf1", "linear", "good") and seen["run_id"] == "tf1/linear/good"
+    assert seen["probe"] is None and seen["rows"] == 256, "no predictions check: the probe set is read only when asked"
+
+
+def test_after_case_runs_once_per_case_after_its_implementations(root, fake_linear):
+    from tests.core.fakeside import setup
+
+    calls = []
+    code = runner.run_side(["--results", root, "--cases", "linear", "--impls", "good"], "tf1", FAKE, setup,
+                           log=lambda *_: None, after_case=lambda r, env, case, log: calls.append((r, env, case.name)))
+    assert code == 0 and calls == [(root, "tf1", "linear")]
+    assert os.path.exists(results.result_path(root, "tf1", "linear", "good")), "after the results were written"

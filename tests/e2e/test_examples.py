@@ -10,7 +10,7 @@ import pytest
 
 from shared import compare
 
-from tests.e2e.conftest import REPO, kit, start
+from tests.e2e.conftest import REPO, in_order, kit
 
 pytestmark = pytest.mark.e2e
 MLP = os.path.join(REPO, "examples", "mlp")
@@ -18,24 +18,28 @@ MLP = os.path.join(REPO, "examples", "mlp")
 
 @pytest.fixture(scope="module")
 def mlp_run(pythons, tmp_path_factory):
-    """Both sides of examples/mlp into one folder, the two processes at once."""
+    """Both sides of examples/mlp into one folder, in the order nox runs them (TF2 reads TF1's artifacts)."""
     root = str(tmp_path_factory.mktemp("mlp"))
     prep = kit(pythons["tf2"], "shared", "prepare", "--results", root, "--cases-from", MLP, "--cases", "mlp")
     assert prep.returncode == 0, prep.stdout
-    procs = [(side, start(pythons[side], package, "--results", root, "--cases-from", MLP, "--cases", "mlp"))
-             for side, package in (("tf1", "legacy_tf1"), ("tf2", "modern_tf2"))]
-    for side, proc in procs:
-        out = proc.communicate(timeout=600)[0]
-        assert proc.returncode == 0, "%s failed:\n%s" % (side, out[-4000:])
+    in_order(pythons, [root], "--cases-from", MLP, "--cases", "mlp")
     return root
 
 
-def test_the_example_passes_weights_predictions_and_loss(mlp_run):
+def test_the_example_passes_weights_predictions_loss_and_its_artifacts(mlp_run):
     summary = compare.summarize(mlp_run, ["mlp"], cases_from=[MLP])
     assert summary["passed"], compare.table(summary)
     kinds = sorted(set(c["kind"] for c in summary["comparisons"]))
-    assert kinds == ["baseline", "loss", "predictions", "strict"]  # the baseline: examples/mlp/baselines
-    assert len([c for c in summary["comparisons"] if c["kind"] != "baseline"]) == 3 * 2
+    assert kinds == ["baseline", "checkpoint", "loss", "predictions", "rollback", "savedmodel", "strict"]
+    # 3 checks x 2 Keras ports, every run against its committed baseline, then the artifacts (savedmodel: its
+    # one signature and TFSMLayer)
+    assert len(summary["comparisons"]) == 3 * 2 + 3 + 2 + 2 + 2
+    restored = [c for c in summary["comparisons"] if c["kind"] == "checkpoint"]
+    assert all(sorted(c["coverage"]["unused"]) == ["beta1_power", "beta2_power", "dense/bias/Adam", "dense/bias/Adam_1",
+                                                   "dense/kernel/Adam", "dense/kernel/Adam_1", "dense_1/bias/Adam",
+                                                   "dense_1/bias/Adam_1", "dense_1/kernel/Adam", "dense_1/kernel/Adam_1",
+                                                   "dense_2/bias/Adam", "dense_2/bias/Adam_1", "dense_2/kernel/Adam",
+                                                   "dense_2/kernel/Adam_1", "global_step"] for c in restored)
     run = json.load(open(os.path.join(mlp_run, "runs", "tf2", "mlp", "keras3.json")))
     assert run["shapes"]["hidden_0/kernel"] == [8, 16] and run["steps"] == 200
     assert run["settings"]["optimizer"]["epsilon"] == 1e-8 and set(run["stages"]) == {"start", "forward", "first_step"}
@@ -70,10 +74,10 @@ def _compare_apart(results, folder):
 
 
 def test_one_perturbed_hidden_weight_fails_weights_and_predictions_naming_it(pythons, mlp_run, tmp_path):
-    folder, results = _copy(tmp_path, mlp_run, "tf2_mlp.py", "    return Trained(snapshots[-1]",
+    folder, results = _copy(tmp_path, mlp_run, "tf2_mlp.py", "    trained = Trained(snapshots[-1]",
                             "    bump = np.zeros((8, 16), np.float32)\n    bump[3, 7] = 1e-3\n"
                             "    model.get_layer('h0').kernel.assign_add(bump)\n    snapshots[-1] = read()\n"
-                            "    return Trained(snapshots[-1]")
+                            "    trained = Trained(snapshots[-1]")
     out = kit(pythons["tf2"], "modern_tf2", "--results", results, "--cases-from", folder, "--cases", "mlp",
               "--impls", "keras3")
     assert out.returncode == 0, out.stdout
@@ -112,6 +116,25 @@ def test_an_estimator_that_does_not_step_is_a_failure_saying_why(pythons, mlp_ru
     run = json.load(open(os.path.join(results, "runs", "tf1", "mlp", "estimator.json")))
     assert run["status"] == "error" and "tf1/mlp/estimator did not train" in run["error"]["message"]
     assert found in run["error"]["message"] + "\n", run["error"]["message"]
+
+
+def test_a_wrong_tf1_name_map_fails_the_checkpoint_restore_naming_the_key(pythons, mlp_run, tmp_path):
+    """The TF1 map names a layer the Estimator never had: TF2 trains, but restoring TF1's checkpoint by that map
+    fails, naming the key and the closest real ones, and the comparison fails with it."""
+    folder, results = _copy(tmp_path, mlp_run, "cases.py", 'names("", "", ("dense", "dense_1", "dense_2"))',
+                            'names("", "", ("dense", "dense_9", "dense_2"))')
+    shutil.copytree(os.path.join(mlp_run, "artifacts", "tf1"), os.path.join(results, "artifacts", "tf1"),
+                    ignore=shutil.ignore_patterns("rollback"))
+    out = kit(pythons["tf2"], "modern_tf2", "--results", results, "--cases-from", folder, "--cases", "mlp",
+              "--impls", "keras3")
+    assert out.returncode == 0, out.stdout
+    assert "tf2/mlp/keras3 <- tf1/mlp/estimator: checkpoint FAILED" in out.stdout
+    summary = _compare_apart(results, folder)
+    failed = [c for c in summary["comparisons"] if c["kind"] == "failed" and c["right"] == "tf2/mlp/keras3"]
+    assert not summary["passed"] and len(failed) == 1
+    message = failed[0]["message"]
+    assert "key 'dense_9/kernel' is not in the checkpoint (closest: " in message and "'dense_1/kernel'" in message
+    assert "left over that the table neither restores nor declares unused: 'dense_1/bias', 'dense_1/kernel'" in message
 
 
 def test_running_a_side_imports_no_host_only_code(pythons, tmp_path):
