@@ -1,7 +1,8 @@
 """Compare runs by name at one boundary and write ``summary.json``.
 
 Per case, every run is compared with the case's reference run under each of the case's agreement
-checks (``weights`` as kind ``strict``, ``predictions``, ``loss``), with the same implementation in
+checks (``weights`` as kind ``strict``, ``predictions``, ``loss``), the pairs of runs the case names with
+each other under its ``weights`` check (``pair``), with the same implementation in
 the plain environment of its side when it ran elsewhere, e.g. in a container (``env``), and, for
 models linear in their weights, with the closed-form oracle (``oracle``: centred where the model
 only identifies differences; it decides the verdict only where the case requires convergence).
@@ -150,16 +151,38 @@ def _agreement(ctx: CaseContext, ref_id: str, ref: Mapping[str, Any], rid: str, 
                                     _epochs(run.get("loss_history")), Kind.LOSS, check.value, check.reason), ref, run)
         else:
             continue
-        if not comp.passed and not comp.kind.problem:
-            comp.details["first_divergence"] = first_divergence(
-                ref, run, tols.get(CheckKind.WEIGHTS, check.value), tols.get(CheckKind.PREDICTIONS), tols.get(CheckKind.LOSS))
-            comp.message += "; first divergence: %s" % comp.details["first_divergence"]["detail"]
-            changed = settings_diff(ref.get("settings") or {}, run.get("settings") or {})
-            if changed:
-                comp.details["settings_diff"] = changed
-                comp.message += "; settings that differ: %s" % ", ".join(
-                    "%s %r vs %r" % (d["setting"], d["left"], d["right"]) for d in changed[:4])
-        out.append(comp)
+        out.append(_explained(comp, ref, run, tols, check.value))
+    return out
+
+
+def _explained(comp: Comparison, ref: Mapping[str, Any], run: Mapping[str, Any], tols: Mapping[CheckKind, float],
+               tolerance: float) -> Comparison:
+    """A failed comparison of two runs gains where they part first and every effective setting that differs."""
+    if not comp.passed and not comp.kind.problem:
+        comp.details["first_divergence"] = first_divergence(
+            ref, run, tols.get(CheckKind.WEIGHTS, tolerance), tols.get(CheckKind.PREDICTIONS), tols.get(CheckKind.LOSS))
+        comp.message += "; first divergence: %s" % comp.details["first_divergence"]["detail"]
+        changed = settings_diff(ref.get("settings") or {}, run.get("settings") or {})
+        if changed:
+            comp.details["settings_diff"] = changed
+            comp.message += "; settings that differ: %s" % ", ".join(
+                "%s %r vs %r" % (d["setting"], d["left"], d["right"]) for d in changed[:4])
+    return comp
+
+
+def _pairs(ctx: CaseContext, ok: Mapping[str, Dict[str, Any]]) -> List[Comparison]:
+    """The run pairs the case names, each compared under its weights check (a missing or failed run of a pair
+    is already reported as such)."""
+    case = ctx.case
+    weights = case.check(CheckKind.WEIGHTS)
+    tols = dict((c.kind, c.value) for c in case.checks)
+    out = []  # type: List[Comparison]
+    for left_key, right_key in case.pairs:
+        ids = [results.run_id(SIDES[side].home_env, case.name, impl) for side, impl in
+               (key.split("/", 1) for key in (left_key, right_key))]
+        if all(i in ok for i in ids):
+            comp = pair(case.name, ids[0], ok[ids[0]], ids[1], ok[ids[1]], Kind.PAIR, weights.value, weights.reason)
+            out.append(_explained(comp, ok[ids[0]], ok[ids[1]], tols, weights.value))
     return out
 
 
@@ -220,6 +243,7 @@ def compare_case(ctx: CaseContext, runs: Mapping[str, Dict[str, Any]], stand_in:
                     comp.details["epochs_needed"] = needed
                     comp.message += " (about %d more epochs would reach it at the current rate)" % needed
             out.append(comp)
+    out.extend(_pairs(ctx, ok))
     if ctx.oracle_error:
         out.append(problem(case.name, "oracle/%s/lstsq" % case.name, None, Kind.FAILED, ctx.oracle_error))
     return out

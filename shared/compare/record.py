@@ -10,6 +10,7 @@ class Kind(enum.Enum):
     STRICT = "strict"  # weights by name: a run against the case's reference run
     PREDICTIONS = "predictions"  # probe-set predictions against the reference run
     LOSS = "loss"  # per-epoch full-data loss curves against the reference run
+    PAIR = "pair"  # weights by name: two runs the case names in its pairs (e.g. one replica against two)
     ENV = "env"  # the same implementation in another environment (a container) against the plain env
     ORACLE = "oracle"  # weights against the closed-form least-squares solution (convergence)
     BASELINE = "baseline"  # weights against the committed golden TF1 result

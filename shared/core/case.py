@@ -250,6 +250,10 @@ class Case(object):
     Loss curves come from the kit's linear numpy model (``model``, which also gives the oracle), else
     from a numpy forward pass the case declares (``forward(weights, frame) -> predictions``, with its
     ``label`` column and ``loss``), else from each side evaluating its own model after every epoch.
+
+    Every run is compared with the ``reference`` run; ``pairs`` names further ``(run key, run key)``
+    pairs to compare with each other under the case's ``weights`` check, where the question is about
+    two runs that are not the reference (one replica against two, one process against two).
     """
 
     def __init__(
@@ -270,6 +274,7 @@ class Case(object):
         forward: Optional[Callable[[Mapping[str, Any], Any], Any]] = None,
         label: Optional[str] = None,
         loss: str = "mse",
+        pairs: Sequence[Tuple[str, str]] = (),
     ) -> None:
         self.name = name
         self.description = description
@@ -288,6 +293,7 @@ class Case(object):
         self.forward = forward
         self.label = label
         self.loss = loss
+        self.pairs = [tuple(p) for p in pairs]
         self._validate()
 
     def _validate(self) -> None:
@@ -338,6 +344,7 @@ class Case(object):
                 found=self.reference,
                 fix="set reference to '<side>/<impl>'",
             )
+        self._validate_pairs()
         unknown = sorted(k for k in self.names if k not in SIDES and k not in self.run_keys())
         if unknown:
             raise RegistryError(
@@ -346,6 +353,18 @@ class Case(object):
                 found=", ".join(unknown),
                 fix="key each name map by 'tf1', 'tf2' or '<side>/<impl>'",
             )
+
+    def _validate_pairs(self) -> None:
+        keys = self.run_keys()
+        for p in self.pairs:
+            bad = len(p) != 2 or p[0] == p[1] or any(k not in keys for k in p)
+            if bad or self.check(CheckKind.WEIGHTS) is None:
+                raise RegistryError(
+                    "case %r has pair %r" % (self.name, p),
+                    expected="two different run keys of the case (%s), compared under its weights check" % ", ".join(keys),
+                    found=repr(p) if bad else "no weights check to compare them with",
+                    fix="pairs=[('tf2/loop', 'tf2/loop_mirrored'), ...] with Check('weights', ...) in checks",
+                )
 
     def run_keys(self) -> List[str]:
         """``<side>/<impl>`` for every implementation of this case."""
@@ -386,6 +405,7 @@ class Case(object):
             "label": self.label,
             "loss": self.loss,
             "folder": _shown(self.folder),
+            "pairs": [list(p) for p in self.pairs],
         }  # type: Dict[str, Any]
         if self.init is not None:
             out["init"] = self.init.to_dict()

@@ -7,6 +7,7 @@ from shared.report.document import bullets, code, heading, para, table, verdict,
 from shared.report.format import PROBLEM_KINDS, fmt_diff, fmt_ratio, fmt_tol, fmt_value, kind_order, slug
 
 OTHER_TITLES = {
+    "pair": "Pairs of runs the case names (e.g. one replica against two)",
     "env": "Same implementation in another environment (container, GPU)",
     "baseline": "Against the committed TF1 baseline",
     "baseline-stands-in": "TF1 runs not made here: the committed baseline stands in",

@@ -3,7 +3,7 @@
 import re
 from typing import Any, List, Mapping, Optional, Tuple
 
-NUMERIC_KINDS = ("strict", "env", "baseline", "oracle", "checkpoint", "savedmodel", "rollback")  # failing ones: this order
+NUMERIC_KINDS = ("strict", "pair", "env", "baseline", "oracle", "checkpoint", "savedmodel", "rollback")  # failing ones: this order
 PROBLEM_KINDS = ("missing", "failed", "refused", "baseline-refused")
 
 

@@ -108,3 +108,52 @@ def test_a_failing_agreement_check_carries_its_explanation(root, make_result):
     assert bad[0]["first_divergence"]["stage"] == "first step"
     assert bad[0]["settings_diff"] == [{"setting": "optimizer.learning_rate", "left": 0.1, "right": 0.2}]
     assert "settings that differ: optimizer.learning_rate 0.1 vs 0.2" in bad[0]["message"]
+
+
+def _paired(monkeypatch):
+    """The linear case with a second TF2 run and the pair (tf2/eager, tf2/function) to compare directly."""
+    from shared.core import registry
+    from shared.core.case import Case, Check
+
+    real = get_case("linear")
+    case = Case(real.name, real.description, real.dataset, real.hyperparameters,
+                {"tf1": ["session"], "tf2": ["eager", "function"]}, "tf1/session",
+                [Check("weights", 1e-6, "float32 rounding")], model="linear", pairs=[("tf2/eager", "tf2/function")])
+    monkeypatch.setitem(registry._REGISTRY, "linear", case)
+    return case
+
+
+def test_a_named_pair_is_compared_with_each_other_besides_the_reference(root, make_result, monkeypatch):
+    _paired(monkeypatch)
+    make_result(root, "tf1", "linear", "session", {"W": 3.0, "b": 2.0})
+    make_result(root, "tf2", "linear", "eager", {"W": 3.0 + 4e-7, "b": 2.0})
+    make_result(root, "tf2", "linear", "function", {"W": 3.0 - 4e-7, "b": 2.0})
+    summary = compare.summarize(root, ["linear"])
+    pairs = [c for c in summary["comparisons"] if c["kind"] == "pair"]
+    assert len(pairs) == 1 and pairs[0]["left"] == "tf2/linear/eager" and pairs[0]["right"] == "tf2/linear/function"
+    assert pairs[0]["passed"] and abs(pairs[0]["max_abs_diff"] - 8e-7) < 1e-12 and summary["passed"]
+
+
+def test_a_pair_that_differs_fails_naming_the_weight_and_the_setting(root, make_result, monkeypatch):
+    """Each run agrees with the reference within the tolerance; the two are twice as far apart: only the pair sees it."""
+    _paired(monkeypatch)
+    make_result(root, "tf1", "linear", "session", {"W": 3.0, "b": 2.0})
+    make_result(root, "tf2", "linear", "eager", {"W": 3.0 + 8e-7, "b": 2.0},
+                settings={"distribute": {"loss_scale": 1.0}})
+    make_result(root, "tf2", "linear", "function", {"W": 3.0 - 8e-7, "b": 2.0},
+                settings={"distribute": {"loss_scale": 2.0}})
+    summary = compare.summarize(root, ["linear"])
+    assert not summary["passed"]
+    failed = [c for c in summary["comparisons"] if not c["passed"]]
+    assert [c["kind"] for c in failed] == ["pair"]
+    assert "W differs by 1.6e-06 (tolerance 1e-06)" in failed[0]["message"]
+    assert "settings that differ: distribute.loss_scale 1.0 vs 2.0" in failed[0]["message"]
+
+
+def test_a_pair_with_a_missing_run_is_reported_as_missing_not_passed(root, make_result, monkeypatch):
+    _paired(monkeypatch)
+    make_result(root, "tf1", "linear", "session", {"W": 3.0, "b": 2.0})
+    make_result(root, "tf2", "linear", "eager", {"W": 3.0, "b": 2.0})
+    summary = compare.summarize(root, ["linear"])
+    kinds = sorted(c["kind"] for c in summary["comparisons"])
+    assert "pair" not in kinds and "missing" in kinds and not summary["passed"]

@@ -121,3 +121,16 @@ def test_reference_must_be_an_implementation():
 
 def test_spec_hash_follows_hyperparameters():
     assert _case(hyperparameters={"lr": 0.1}).spec_sha256() != _case(hyperparameters={"lr": 0.2}).spec_sha256()
+
+
+def test_pairs_name_two_different_runs_of_the_case_and_need_the_weights_check():
+    case = _case(impls={"tf1": ["a"], "tf2": ["b", "c"]}, pairs=[("tf2/b", "tf2/c")])
+    assert case.pairs == [("tf2/b", "tf2/c")] and case.to_dict()["pairs"] == [["tf2/b", "tf2/c"]]
+    with pytest.raises(RegistryError, match=r"has pair \('tf2/b', 'tf2/zzz'\)") as err:
+        _case(impls={"tf1": ["a"], "tf2": ["b"]}, pairs=[("tf2/b", "tf2/zzz")])
+    assert "expected: two different run keys of the case (tf1/a, tf2/b)" in str(err.value)
+    with pytest.raises(RegistryError, match="has pair"):
+        _case(pairs=[("tf2/b", "tf2/b")])
+    with pytest.raises(RegistryError, match="no weights check to compare them with"):
+        _case(impls={"tf1": ["a"], "tf2": ["b", "c"]}, pairs=[("tf2/b", "tf2/c")],
+              checks=[Check("loss", 1e-6, "r")], model=None)
