@@ -8,12 +8,17 @@ from shared.core._compat import dist_version
 from shared.core.errors import DeviceError, EnvError
 from shared.core.quiet import quiet_setup
 
-_STATE = {"device": "/device:CPU:0", "threads": 0}
+_STATE = {"device": "/device:CPU:0", "threads": 0, "cpu_devices": 1}
 
 
 def current() -> str:
     """The device every graph of this run is pinned to."""
     return _STATE["device"]
+
+
+def cpu_devices() -> int:
+    """How many logical CPU devices this run's sessions may hold (``--cpu-devices``)."""
+    return int(_STATE["cpu_devices"])
 
 
 def session_config():
@@ -24,13 +29,14 @@ def session_config():
                           inter_op_parallelism_threads=_STATE["threads"], intra_op_parallelism_threads=_STATE["threads"])
 
 
-def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]:
+def setup(device: str, threads: int = 0, tf_log: bool = False, cpu_devices: int = 1) -> Dict[str, Any]:
     """Import TensorFlow and check ``device`` with its start-up log held back (shown on failure, or with ``tf_log``)."""
-    return quiet_setup(_setup, device, threads, tf_log)
+    return quiet_setup(_setup, device, threads, tf_log, cpu_devices)
 
 
-def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
-    """Import TensorFlow, check it is 1.x and that ``device`` is really there; ``threads`` sizes every session's pools."""
+def _setup(device: str, threads: int = 0, cpu_devices: int = 1) -> Dict[str, Any]:
+    """Import TensorFlow, check it is 1.x and that ``device`` is really there; ``threads`` sizes every session's pools,
+    ``cpu_devices`` is how many CPU devices a distributed run's sessions may hold (``device_count``)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # TF 2.x turns oneDNN's reordering on by default; 1.15 ignores it
     if device == "cpu":
@@ -74,6 +80,7 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
             )
         _STATE["device"] = "/device:GPU:0"
     _STATE["threads"] = int(threads)
+    _STATE["cpu_devices"] = int(cpu_devices)
     return {
         "tensorflow": tf.__version__,
         "tensorflow_estimator": dist_version("tensorflow-estimator"),
@@ -86,5 +93,6 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
         "cudnn_build": getattr(build_info, "cudnn_version_number", None),
         "determinism": {"TF_CUDNN_DETERMINISTIC": os.environ.get("TF_CUDNN_DETERMINISTIC")},
         "threads": {"inter_op": int(threads), "intra_op": int(threads)},
+        "cpu_devices": int(cpu_devices),
         "import_s": import_s,
     }

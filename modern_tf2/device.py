@@ -10,7 +10,7 @@ from shared.core.quiet import quiet_setup
 
 from modern_tf2.compat import autograph_skips_tf_keras
 
-_STATE = {"device": "/device:CPU:0"}
+_STATE = {"device": "/device:CPU:0", "cpu_devices": 1}
 
 
 def current() -> str:
@@ -18,13 +18,19 @@ def current() -> str:
     return _STATE["device"]
 
 
-def setup(device: str, threads: int = 0, tf_log: bool = False) -> Dict[str, Any]:
+def cpu_devices() -> int:
+    """How many logical CPU devices this run split the host CPU into (``--cpu-devices``)."""
+    return int(_STATE["cpu_devices"])
+
+
+def setup(device: str, threads: int = 0, tf_log: bool = False, cpu_devices: int = 1) -> Dict[str, Any]:
     """Import TensorFlow and check ``device`` with its start-up log held back (shown on failure, or with ``tf_log``)."""
-    return quiet_setup(_setup, device, threads, tf_log)
+    return quiet_setup(_setup, device, threads, tf_log, cpu_devices)
 
 
-def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
-    """Import TensorFlow, check it is 2.x, turn on determinism, TF32 off, size its thread pools, check ``device``."""
+def _setup(device: str, threads: int = 0, cpu_devices: int = 1) -> Dict[str, Any]:
+    """Import TensorFlow, check it is 2.x, turn on determinism, TF32 off, size its thread pools, check ``device``;
+    split the host CPU into ``cpu_devices`` logical devices (before anything starts the runtime) where asked."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
@@ -55,6 +61,10 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
     tf.config.experimental.enable_tensor_float_32_execution(False)
     tf.config.threading.set_inter_op_parallelism_threads(int(threads))
     tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+    if int(cpu_devices) > 1:
+        host = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(host, [tf.config.LogicalDeviceConfiguration()] * int(cpu_devices))
+    _STATE["cpu_devices"] = int(cpu_devices)
     gpus = tf.config.list_physical_devices("GPU")
     build = dict(tf.sysconfig.get_build_info())
     if device == "cuda":
@@ -79,6 +89,7 @@ def _setup(device: str, threads: int = 0) -> Dict[str, Any]:
         "cudnn_build": build.get("cudnn_version"),
         "determinism": {"op_determinism": True, "tf32": False, "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS")},
         "threads": {"inter_op": int(threads), "intra_op": int(threads)},
+        "cpu_devices": int(cpu_devices),
         "import_s": import_s,
     }
 

@@ -51,10 +51,10 @@ def held_back(show: bool = False) -> Iterator[List[str]]:
                 sys.stderr.flush()
 
 
-def quiet_setup(setup, device: str, threads: int, tf_log: bool):
-    """A side's ``setup(device, threads)`` (TensorFlow's import and device check) with its start-up log held back,
-    unless ``tf_log`` asks for the full log."""
+def quiet_setup(setup, device: str, threads: int, tf_log: bool, *more):
+    """A side's ``setup(device, threads, *more)`` (TensorFlow's import and device check) with its start-up log held
+    back, unless ``tf_log`` asks for the full log."""
     if tf_log:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
     with held_back(show=tf_log):
-        return setup(device, threads)
+        return setup(device, threads, *more)

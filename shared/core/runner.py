@@ -39,6 +39,8 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=threads_arg, default=default_threads(),
                    help="TensorFlow's inter- and intra-op threads (default: $TFKIT_THREADS or %d; 0 = one per core)"
                         % DEFAULT_THREADS)
+    p.add_argument("--cpu-devices", type=cpu_devices_arg, default=1, metavar="N",
+                   help="logical CPU devices TensorFlow may place replicas on (distributed cases; default 1)")
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
     p.add_argument("--no-wait", action="store_true",
@@ -47,6 +49,17 @@ def parser(side: str) -> argparse.ArgumentParser:
     p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                    help="sensitivity check: change one hyperparameter on this side only (recorded in each result)")
     return p
+
+
+def cpu_devices_arg(text: str) -> int:
+    """``--cpu-devices``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a whole number >= 1 (logical CPU devices), found %r" % text)
+    return value
 
 
 def parse_overrides(items: Sequence[str], case: Case) -> Dict[str, Any]:
@@ -351,8 +364,9 @@ def run_side(
 ) -> int:
     """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
 
-    ``setup(device, threads)`` imports TensorFlow once, checks the device, sizes its thread pools and
-    returns the TF part of the fingerprint (with ``import_s``). ``after_case(root, env, case, log)`` runs
+    ``setup(device, threads, tf_log, cpu_devices)`` imports TensorFlow once, checks the device, sizes its
+    thread pools, makes ``cpu_devices`` logical CPU devices available and returns the TF part of the
+    fingerprint (with ``import_s``). ``after_case(root, env, case, log)`` runs
     once a case's implementations have run (the TF2 side serves the case's TF1 exports there). Returns
     the process exit code: 0 all ok, 1 some implementation failed (recorded in its result), 2 nothing
     could run (message logged).
@@ -382,7 +396,7 @@ def _locked(args: argparse.Namespace, root: str, side: str, package: str, setup:
     try:
         _prepare(args, root, cases, log)
         fingerprint = fingerprint_base(args.lock)
-        fingerprint.update(setup(args.device, args.threads, args.tf_log))
+        fingerprint.update(setup(args.device, args.threads, args.tf_log, args.cpu_devices))
         log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
             args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
             float(fingerprint.get("import_s", 0.0))))

@@ -173,6 +173,19 @@ def test_bad_threads_are_refused_before_anything_runs(root, fake_linear, capsys)
     assert "expected a whole number >= 0" in capsys.readouterr().err
 
 
+def test_cpu_devices_reach_the_side_and_its_fingerprint(root, fake_linear):
+    _run(root, "--impls", "good")
+    assert _read(root, "good")["fingerprint"]["cpu_devices"] == 1
+    _run(root, "--impls", "good", "--cpu-devices", "2")
+    assert _read(root, "good")["fingerprint"]["cpu_devices"] == 2
+
+
+def test_bad_cpu_devices_are_refused_before_anything_runs(root, fake_linear, capsys):
+    with pytest.raises(SystemExit):
+        _run(root, "--impls", "good", "--cpu-devices", "0")
+    assert "expected a whole number >= 1 (logical CPU devices), found '0'" in capsys.readouterr().err
+
+
 def test_exit_now_flushes_runs_exit_handlers_and_keeps_the_code():
     import subprocess
     import sys

@@ -3,7 +3,7 @@
 import os
 
 
-def setup(device, threads=0, tf_log=False):
+def setup(device, threads=0, tf_log=False, cpu_devices=1):
     """Pretend to import TensorFlow (taking ``$FAKESIDE_IMPORT_S`` seconds, as TF's import does); cuda is refused."""
     import time
 
@@ -14,4 +14,4 @@ def setup(device, threads=0, tf_log=False):
         raise DeviceError("CUDA was asked for but TensorFlow fake sees no GPU", expected="a visible GPU",
                           found="GPUs: none", fix="use --device cpu")
     return {"tensorflow": "0.0-fake", "keras": None, "device": "/device:CPU:0", "import_s": 0.0,
-            "pid": os.getpid(), "threads": {"inter_op": threads, "intra_op": threads}}
+            "pid": os.getpid(), "threads": {"inter_op": threads, "intra_op": threads}, "cpu_devices": cpu_devices}
