@@ -120,11 +120,12 @@ class Trajectory(object):
 
 def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: Callable[[Any, Any], Dict[str, Any]],
                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Trajectory], Any]] = None,
-                   checkpoints: bool = False) -> Tuple[Trajectory, Any]:
+                   checkpoints: bool = False, run_config: Optional[Dict[str, Any]] = None) -> Tuple[Trajectory, Any]:
     """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` after each epoch
     and after the first step. ``keep(estimator, trajectory)`` runs on the trained Estimator before the model_dir
     is removed (predictions, artifacts), its final checkpoint saved for it, and its value is returned;
-    ``checkpoints`` also keeps the checkpoint of the start (step 0)."""
+    ``checkpoints`` also keeps the checkpoint of the start (step 0). ``run_config`` replaces ``RunConfig``
+    arguments (``legacy_tf1.distribute``: ``train_distribute`` and its session config)."""
     from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
@@ -153,7 +154,7 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
     trajectory.model_dir = model_dir
     kept = None
     try:
-        config = tf.estimator.RunConfig(
+        config = tf.estimator.RunConfig(**dict(dict(
             model_dir=model_dir,
             tf_random_seed=0,
             save_summary_steps=None,
@@ -163,7 +164,7 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
             log_step_count_steps=10 ** 9,
             session_config=session_config(),
             device_fn=lambda op: current(),
-        )
+        ), **(run_config or {})))
         estimator = make(config)
         final = [FinalCheckpoint(model_dir)] if keep is not None and not checkpoints else []
         estimator.train(input_fn=input_fn, hooks=[EpochSnapshots(trajectory)] + list(hooks) + final, steps=None)

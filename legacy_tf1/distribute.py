@@ -1,0 +1,184 @@
+"""TF 1.x Estimators under ``RunConfig(train_distribute=MirroredStrategy)`` on logical CPU devices, checked.
+
+What a distributed TF1 run needs beyond ``legacy_tf1.feeding``:
+
+- a strategy over N distinct CPU devices that really exist in the session (``device_count``); asked
+  for N replicas and given fewer, or the same device twice, is an error. With soft placement (the
+  Estimator's default) a missing device is silently replaced by CPU:0, so this checks the list;
+- an ``input_fn`` whose dataset elements are the *per-replica* batches: the strategy deals whole
+  elements to the replicas in turn (element ``j`` to replica ``j % N``), so each plan batch is yielded
+  as N consecutive slices and one step trains on exactly one plan batch. It is a
+  ``Dataset.from_generator`` (no placeholders: the strategy's iterator initializer runs with no feed);
+- an FTRL whose slots can be made on mirrored variables (TF 1.15's ``FtrlOptimizer`` fails under
+  any strategy);
+- the loss scale as trained, measured at the first step: the loss the summed replica gradients come
+  from, over the mean loss of the global batch (1 when TF1's optimizer divides each replica's mean
+  by N, as it does for a ``tf.losses`` mean or a hand-made mean);
+- every replica's copy of each variable read at the end (they must be equal).
+"""
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from shared.core.errors import RegistryError, TrainingError
+from shared.core.replicas import check as replicas_check
+from shared.core.replicas import loss_scale
+
+from legacy_tf1.device import cpu_devices, current
+from legacy_tf1.device import session_config as base_session_config
+
+DEVICES = "/device:CPU:%d"
+
+
+def session_config(replicas: int):
+    """A session holding ``replicas`` CPU devices, no soft placement, the run's thread pools."""
+    config = base_session_config()
+    config.device_count["CPU"] = int(replicas)
+    return config
+
+
+def strategy_for(replicas: int):
+    """``None`` for one replica (no strategy), else a ``MirroredStrategy`` over ``replicas`` distinct CPU devices,
+    each checked to exist in a session of :func:`session_config`; anything less is a ``DeviceError``."""
+    import tensorflow as tf
+    from tensorflow.python.client import device_lib
+
+    if replicas == 1:
+        return None
+    asked = [DEVICES % i for i in range(replicas)]
+    fix = "run the side with --cpu-devices %d (nox -s distributed does)" % replicas
+    strategy = tf.distribute.MirroredStrategy(devices=asked)
+    available = [d.name for d in device_lib.list_local_devices(session_config(min(replicas, cpu_devices())))]
+    replicas_check(replicas, strategy.num_replicas_in_sync, strategy.extended.worker_devices, available, fix)
+    return strategy
+
+
+def run_config(strategy, replicas: int) -> Dict[str, Any]:
+    """The ``RunConfig`` arguments of a distributed run: the strategy, its session, no device function (which
+    would pin every op to one device)."""
+    if strategy is None:
+        return {}
+    return {"train_distribute": strategy, "session_config": session_config(replicas), "device_fn": None}
+
+
+def split_input_fn(features: Mapping[str, np.ndarray], label: np.ndarray, plan, replicas: int) -> Callable:
+    """An input_fn yielding each plan batch as ``replicas`` consecutive slices (one per replica, in turn)."""
+    import tensorflow as tf
+
+    full, tail = plan.blocks()
+    if tail is not None or plan.batch_size % replicas:
+        raise RegistryError(
+            "the plan's batches of %d rows do not split into %d replicas" % (plan.batch_size, replicas),
+            expected="a batch size that divides the rows and is a multiple of the replica count",
+            found="%d rows, batch %d, %d replicas" % (plan.n_rows, plan.batch_size, replicas),
+            fix="choose batch_size and the replica count so that every global batch splits evenly",
+        )
+    k = plan.batch_size // replicas
+    arrays = dict((c, np.asarray(v).astype(str) if np.asarray(v).dtype == object else np.asarray(v))
+                  for c, v in features.items())
+
+    def rows():
+        for epoch in full:
+            for batch in epoch:
+                for r in range(replicas):
+                    part = batch[r * k:(r + 1) * k]
+                    yield dict((c, v[part]) for c, v in arrays.items()), label[part]
+
+    def input_fn():
+        types = (dict((c, tf.string if v.dtype.kind == "U" else tf.float32) for c, v in arrays.items()), tf.float32)
+        shapes = (dict((c, tf.TensorShape([k] + list(v.shape[1:]))) for c, v in arrays.items()),
+                  tf.TensorShape([k] + list(label.shape[1:])))
+        return tf.data.Dataset.from_generator(rows, types, shapes).prefetch(2)
+
+    return input_fn
+
+
+def ftrl(kwargs: Mapping[str, float], mirrored: bool):
+    """``tf.train.FtrlOptimizer``; under a strategy a subclass that makes the same slots (``accum`` at the
+    initial accumulator value, ``linear`` at zero) the way ``AdagradOptimizer`` does: the stock one wraps slot
+    creation in ``colocate_with(v)``, which reads ``v.handle`` of a mirrored variable outside a replica
+    context and raises."""
+    import tensorflow as tf
+    from tensorflow.python.ops import init_ops
+
+    if not mirrored:
+        return tf.train.FtrlOptimizer(**kwargs)
+
+    class FtrlOptimizer(tf.train.FtrlOptimizer):  # the same optimizer, its slots made mirror-safe
+        def _create_slots(self, var_list):
+            for v in var_list:
+                dtype = v.dtype.base_dtype
+                init = init_ops.constant_initializer(self._initial_accumulator_value, dtype=dtype)
+                self._get_or_make_slot_with_initializer(v, init, v.get_shape(), dtype, "accum",
+                                                        self._accum_name or self._name)
+                self._zeros_slot(v, "linear", self._linear_name or self._name)
+
+    return FtrlOptimizer(**kwargs)
+
+
+class Replicas(object):
+    """What the replicas of one training did: the first step's loss scale and, at the end, every variable copy.
+
+    A model_fn calls :meth:`note` in each replica after building its train op; :meth:`hooks` measure.
+    """
+
+    def __init__(self) -> None:
+        self.parts = []  # type: List[Tuple[Any, Any, Any, Any]]
+        self.loss_scale = None  # type: Optional[float]
+        self.copies = {}  # type: Dict[str, List[Tuple[str, np.ndarray]]]
+
+    def note(self, loss, per_example) -> None:
+        """This replica's training loss and its per-example losses; the optimizer's own scaling is read here."""
+        import tensorflow as tf
+
+        graph = tf.get_default_graph()
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        scale = 1.0 / replicas if getattr(graph, "_is_loss_scaled_by_optimizer", False) else 1.0
+        flat = tf.reshape(per_example, [-1])
+        self.parts.append((graph, loss * scale, tf.reduce_sum(flat), tf.cast(tf.size(flat), tf.float32)))
+
+    def hooks(self) -> List[Any]:
+        import tensorflow as tf
+
+        owner = self
+
+        class Measure(tf.train.SessionRunHook):
+            def begin(self) -> None:
+                graph = tf.get_default_graph()
+                self.fetch = [p[1:] for p in owner.parts if p[0] is graph]
+                self.variables = graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
+                self.step = 0
+
+            def before_run(self, run_context):
+                self.step += 1
+                return tf.train.SessionRunArgs(self.fetch) if self.step == 1 and self.fetch else None
+
+            def after_run(self, run_context, run_values) -> None:
+                if self.step == 1 and self.fetch:
+                    parts = run_values.results
+                    owner.loss_scale = loss_scale(parts)
+
+            def end(self, session) -> None:
+                copies = [(v.op.name, list(getattr(v, "_values", None) or (v,))) for v in self.variables]
+                values = session.run([c for _, cs in copies for c in cs])
+                it = iter(values)
+                for name, cs in copies:
+                    owner.copies[name] = [(c.device, np.asarray(next(it))) for c in cs]
+
+        return [Measure()]
+
+    def info(self, strategy, replicas: int) -> Dict[str, Any]:
+        """Strategy, replica count, devices and where each copy lived; copies that differ are a TrainingError."""
+        spread = 0.0
+        for name, copies in self.copies.items():
+            first = copies[0][1]
+            spread = max([spread] + [float(np.max(np.abs(v - first))) if v.size else 0.0 for _, v in copies])
+        if spread != 0.0:
+            raise TrainingError("the replicas' copies of the variables differ", expected="identical copies (mirrored)",
+                                found="max |copy - copy 0| = %.3g" % spread, fix="this is a bug in the strategy setup")
+        devices = list(strategy.extended.worker_devices) if strategy is not None else [current()]
+        name = type(strategy).__name__ if strategy is not None else "none"
+        return {"strategy": name[:-2] if name.endswith("V1") else name, "replicas": int(replicas),
+                "devices": devices, "copy_devices": sorted(set(d for cs in self.copies.values() for d, _ in cs)),
+                "copy_spread": spread, "loss_scale": self.loss_scale}
