@@ -122,3 +122,27 @@ def test_an_implementation_that_does_not_import_is_named(scratch_registry, tmp_p
     with pytest.raises(RegistryError, match="has no function 'train'") as err:
         runner.resolve(case, "tf2", "b")
     assert "run" in str(err.value)
+
+
+DISTRIBUTED = os.path.join(REPO, "examples", "distributed")
+
+
+def test_the_distributed_folder_declares_its_variants_and_loads_beside_the_mlp_example(scratch_registry):
+    from shared.core import runner
+
+    cases = dict((c.name, c) for c in scratch_registry.load_folder(DISTRIBUTED))
+    assert sorted(cases) == ["mlp_distributed", "pairshift_distributed", "pairshift_naive_loop"]
+    scratch_registry.load_folder(MLP)  # the network it borrows, loaded as well: no clash
+    for case in cases.values():
+        assert case.hyperparameters["replicas"] == 2 and case.hyperparameters["batch_size"] % 2 == 0
+        for side, impls in case.impls.items():
+            for impl in impls:
+                assert callable(runner.resolve(case, side, impl))
+    paired = cases["pairshift_distributed"].pairs
+    assert ("tf2/loop_mirrored", "tf2/loop_multiworker") in paired and ("tf2/loop", "tf2/loop_mirrored") in paired
+    assert cases["pairshift_naive_loop"].reference == "tf2/loop_mirrored"
+    import importlib
+
+    module, function = importlib.import_module("tf2_distributed").WORKER.split(":")
+    assert callable(getattr(importlib.import_module(module), function)), "the multi-worker run's worker target"
+    assert cases["mlp_distributed"].dataset.to_dict() == scratch_registry.get_case("mlp").dataset.to_dict()
