@@ -179,6 +179,12 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def distributed(session: nox.Session) -> None:
+    """Distributed parity: Estimator train_distribute vs tf.distribute on 2 CPUs and 2 workers (results/distributed)."""
+    session.run(sys.executable, "-m", "shared.distributed", *session.posargs, external=True)
+
+
+@nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-locked envs/*.txt from envs/*.in with uv (then commit both)."""
     session.run(sys.executable, "-m", "shared.envtools.locks", "compile", *session.posargs, external=True)

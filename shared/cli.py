@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--no-report", action="store_true", help="write summary.json only (no Markdown/HTML/plots)")
     comp.add_argument("--device", default=None, help=argparse.SUPPRESS)  # shared posargs of nox -s tf1 tf2 -- ...
     comp.add_argument("--threads", default=None, help=argparse.SUPPRESS)
+    comp.add_argument("--cpu-devices", default=None, help=argparse.SUPPRESS)
     comp.add_argument("--tf-log", action="store_true", help=argparse.SUPPRESS)
     comp.add_argument("--stand-in-baseline", action="store_true",
                       default=os.environ.get("TFKIT_STAND_IN_BASELINE") == "1",

@@ -9,7 +9,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SESSIONS = ("tf1", "tf2", "rollback", "compare", "pitfalls", "baseline", "tests", "tests-py37", "images", "tf1-image",
-            "tf2-image", "containers", "bench", "lock")
+            "tf2-image", "containers", "bench", "distributed", "lock")
 
 
 def _nox(*args, **kw):
