@@ -172,6 +172,8 @@ def multiworker(job, target: str, workers: int = 2, timeout: float = TIMEOUT_S) 
     """Train ``target`` (``module:function(job, strategy) -> Trained``) as ``workers`` MWMS worker processes."""
     folder = os.path.abspath(job.artifacts)
     os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):  # an earlier launch's record, logs and results are never read as this one's
+        os.remove(os.path.join(folder, name))
     spec = os.path.join(folder, "job.json")
     atomic.write_json(spec, {"root": os.path.abspath(job.root), "case": job.case.name, "impl": job.impl,
                              "folders": [job.case.folder] if job.case.folder else [],
