@@ -178,10 +178,11 @@ def bench(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "shared.bench", "run", *session.posargs, external=True)
 
 
-@nox.session(python=False)
+@nox.session(python=PY311)
 def distributed(session: nox.Session) -> None:
     """Distributed parity: Estimator train_distribute vs tf.distribute on 2 CPUs and 2 workers (results/distributed)."""
-    session.run(sys.executable, "-m", "shared.distributed", *session.posargs, external=True)
+    install(session, "report")
+    session.run("python", "-m", "shared.distributed", *session.posargs, env=built_envs())
 
 
 @nox.session(python=False)

@@ -41,7 +41,7 @@ def session_config(replicas: int):
 def strategy_for(replicas: int):
     """``None`` for one replica (no strategy), else a ``MirroredStrategy`` over ``replicas`` distinct CPU devices,
     each checked to exist in a session of :func:`session_config`; anything less is a ``DeviceError``."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
     from tensorflow.python.client import device_lib
 
     if replicas == 1:
@@ -64,7 +64,7 @@ def run_config(strategy, replicas: int) -> Dict[str, Any]:
 
 def split_input_fn(features: Mapping[str, np.ndarray], label: np.ndarray, plan, replicas: int) -> Callable:
     """An input_fn yielding each plan batch as ``replicas`` consecutive slices (one per replica, in turn)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     full, tail = plan.blocks()
     if tail is not None or plan.batch_size % replicas:
@@ -99,7 +99,7 @@ def ftrl(kwargs: Mapping[str, float], mirrored: bool):
     initial accumulator value, ``linear`` at zero) the way ``AdagradOptimizer`` does: the stock one wraps slot
     creation in ``colocate_with(v)``, which reads ``v.handle`` of a mirrored variable outside a replica
     context and raises."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
     from tensorflow.python.ops import init_ops
 
     if not mirrored:
@@ -130,7 +130,7 @@ class Replicas(object):
 
     def note(self, loss, per_example) -> None:
         """This replica's training loss and its per-example losses; the optimizer's own scaling is read here."""
-        import tensorflow as tf
+        from legacy_tf1.compat import tf
 
         graph = tf.get_default_graph()
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
@@ -139,7 +139,7 @@ class Replicas(object):
         self.parts.append((graph, loss * scale, tf.reduce_sum(flat), tf.cast(tf.size(flat), tf.float32)))
 
     def hooks(self) -> List[Any]:
-        import tensorflow as tf
+        from legacy_tf1.compat import tf
 
         owner = self
 

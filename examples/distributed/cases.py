@@ -9,15 +9,16 @@ the plan's batch, split across the replicas; one replica and two must agree, and
   strategy, and as Keras 3 ``fit``, Keras 2 ``fit`` and a custom loop (``strategy.run`` +
   ``tf.nn.compute_average_loss``) on one replica, two replicas, and two worker processes;
 - ``mlp_distributed``: examples/mlp's network (tf.layers / Keras, Adam, shared glorot start) the same way;
-- ``pairshift_naive_loop``: the pitfall: a custom loop that averages the loss per replica. Its
-  gradients are the replica count times too large; the case is red, naming the loss scale it measured.
+- ``pairshift_naive_loop``: the pitfall (``PITFALLS``, in the catalogue's form): a custom loop that
+  averages the loss per replica (``naive``) against the right one (``faithful``). The naive loop's
+  gradients are the replica count times too large; it is red, naming the loss scale it measured.
 
 Run it: ``nox -s distributed`` (its own results folder, results/distributed).
 """
 
 import mlp_example  # this folder is on sys.path while the registry loads it
 
-from shared.core.case import Case, Check, DatasetSpec
+from shared.core.case import Case, Check, DatasetSpec, Impl
 from shared.core.cases import PAIR_TRAINING
 
 MLP = mlp_example.module("cases")
@@ -25,14 +26,24 @@ REPLICAS = 2  # the distributed runs' replica count: two logical CPUs, or two wo
 PAIRSHIFT_DATA = DatasetSpec("pairshift", "pairshift", {
     "n_items": 100, "n_pairs": 20000, "value_scale": 1.0, "noise": 0.1, "seed": 2019})  # the kit's pairshift data
 
-T1 = "tf1_distributed:%s"
-T2 = "tf2_distributed:%s"
+
+
+def tf1(name: str, function: str) -> Impl:
+    """A TF1 implementation in tf1_distributed.py: an Estimator (``tf.estimator``)."""
+    return Impl(name, "tf1_distributed:" + function, needs=("estimator",))
+
+
+def tf2(name: str, function: str, keras: str = "keras3") -> Impl:
+    """A TF2 implementation in tf2_distributed.py, with the Keras it needs."""
+    return Impl(name, "tf2_distributed:" + function, needs=(keras,))
+
+
 PAIRSHIFT_IMPLS = {
-    "tf1": {"estimator": T1 % "pairshift", "estimator_mirrored": T1 % "pairshift"},
-    "tf2": {"keras3": T2 % "pairshift_fit", "keras3_mirrored": T2 % "pairshift_fit",
-            "keras2": T2 % "pairshift_fit", "keras2_mirrored": T2 % "pairshift_fit",
-            "loop": T2 % "pairshift_loop", "loop_mirrored": T2 % "pairshift_loop",
-            "loop_multiworker": T2 % "pairshift_multiworker"},
+    "tf1": [tf1("estimator", "pairshift"), tf1("estimator_mirrored", "pairshift")],
+    "tf2": [tf2("keras3", "pairshift_fit"), tf2("keras3_mirrored", "pairshift_fit"),
+            tf2("keras2", "pairshift_fit", "keras2"), tf2("keras2_mirrored", "pairshift_fit", "keras2"),
+            tf2("loop", "pairshift_loop"), tf2("loop_mirrored", "pairshift_loop"),
+            tf2("loop_multiworker", "pairshift_multiworker")],
 }
 ONE_VS_TWO = [("tf2/keras3", "tf2/keras3_mirrored"), ("tf2/keras2", "tf2/keras2_mirrored"), ("tf2/loop", "tf2/loop_mirrored")]
 
@@ -54,9 +65,9 @@ CASES = [
         description="examples/mlp (8-16-8-1, Adam) on 1 and 2 replicas: Estimator train_distribute vs Keras fit, a loop",
         dataset=MLP.CASES[0].dataset,
         hyperparameters=dict(MLP.ADAM, replicas=REPLICAS),
-        impls={"tf1": {"estimator": T1 % "mlp", "estimator_mirrored": T1 % "mlp"},
-               "tf2": {"keras3": T2 % "mlp_fit", "keras3_mirrored": T2 % "mlp_fit",
-                       "loop": T2 % "mlp_loop", "loop_mirrored": T2 % "mlp_loop"}},
+        impls={"tf1": [tf1("estimator", "mlp"), tf1("estimator_mirrored", "mlp")],
+               "tf2": [tf2("keras3", "mlp_fit"), tf2("keras3_mirrored", "mlp_fit"), tf2("loop", "mlp_loop"),
+                       tf2("loop_mirrored", "mlp_loop")]},
         reference="tf1/estimator_mirrored",
         checks=[
             Check("weights", 1e-5, "same batches split in two, start and Adam settings; float32 operation order over "
@@ -77,11 +88,26 @@ CASES = [
         description="PITFALL: a custom loop that averages the loss per replica (gradients x replicas) vs the right loop",
         dataset=PAIRSHIFT_DATA,
         hyperparameters=dict(PAIR_TRAINING, replicas=REPLICAS),
-        impls={"tf1": {"estimator_mirrored": T1 % "pairshift"},
-               "tf2": {"loop_mirrored": T2 % "pairshift_loop", "loop_naive": T2 % "pairshift_loop"}},
-        reference="tf2/loop_mirrored",
+        impls={"tf1": [tf1("estimator_mirrored", "pairshift")],
+               "tf2": [tf2("faithful", "pairshift_loop"), tf2("naive", "pairshift_loop")]},
+        reference="tf1/estimator_mirrored",
         checks=[Check("weights", 1e-5, "the same global batches split in two, the same FTRL; float32 sum order only: "
-                                       "8.3e-7 (TF1 vs the right loop) measured")],
+                                       "8.3e-7 (TF1 vs the faithful loop) measured")],
         model="pairshift",
     ),
 ]
+
+# The pitfall in the catalogue's form (shared.pitfalls.entries): the naive port must be red with the loss scale in its
+# settings diff and part from TF1 at the first step, the faithful port green.
+PITFALLS = [{
+    "id": "13", "pitfall": 13, "case": "pairshift_naive_loop",
+    "title": "a distributed custom loop that averages the loss per replica",
+    "tf1_api": "RunConfig(train_distribute=MirroredStrategy(...)) with a mean loss (the contrib head, tf.losses, "
+               "or tf.reduce_mean)",
+    "tf1_default": "the optimizer divides each replica's mean loss by the replica count, then sums the gradients",
+    "naive": "strategy.run(step) with loss = tf.reduce_mean(per_example) on each replica's share",
+    "fix": "loss = tf.nn.compute_average_loss(per_example, global_batch_size=<the global batch>)",
+    "settings": ["distribute.loss_scale"], "stage": "first step",
+    "note": "FTRL's accumulator hides most of the doubled gradient (1e-2 after 800 steps); the loss scale, measured "
+            "at the first step, is the replica count",
+}]

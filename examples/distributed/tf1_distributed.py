@@ -29,7 +29,7 @@ def replicas(job) -> int:
 def _train(job, model_fn: Callable, features: Dict[str, Any], label, read: Callable, seen, params=None,
            keep=None, checkpoints: bool = False):
     """The Estimator through the whole plan on this implementation's replicas; what the replicas did, checked."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     n = replicas(job)
     strategy = distribute.strategy_for(n)
@@ -48,7 +48,7 @@ def _settings(recorded: Dict[str, Any], info: Dict[str, Any], job) -> Dict[str, 
 
 def pairshift(job) -> Trained:
     """The seed's pairshift Estimator (feature columns, contrib regression head, FTRL) on the plan's batches."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     hp, n = job.hp, replicas(job)
     items = job.dataset.items()
@@ -81,7 +81,7 @@ def pairshift(job) -> Trained:
 
 def mlp(job) -> Trained:
     """examples/mlp's own ``model_fn``, unchanged (its hand-made batch-mean loss, Adam), on the plan's batches."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     example = mlp_example.module("tf1_mlp")
     seen = distribute.Replicas()

@@ -1,12 +1,13 @@
 """The TF 2.x side: Keras ``fit`` and a custom loop with ``strategy.run``, on one replica, two, and two workers.
 
-``*_mirrored`` runs under ``MirroredStrategy`` over ``replicas`` logical CPUs, ``loop_multiworker``
-as that many ``MultiWorkerMirroredStrategy`` worker processes, the rest with no strategy. Every run
+``*_mirrored`` (and the pitfall's ``faithful`` and ``naive`` loops) run under ``MirroredStrategy``
+over ``replicas`` logical CPUs, ``loop_multiworker`` as that many ``MultiWorkerMirroredStrategy``
+worker processes, the rest with no strategy. Every run
 is fed the plan's whole batches; the strategy cuts each into consecutive per-replica slices.
 
 The custom loop scales the loss as a distributed loop must: each replica's per-example losses summed
 over the *global* batch (``tf.nn.compute_average_loss(..., global_batch_size=plan batch)``), whose
-gradients the optimizer sums across replicas. ``loop_naive`` averages over the replica's own share
+gradients the optimizer sums across replicas. ``naive`` averages over the replica's own share
 (``tf.reduce_mean``) instead: its loss, and so its gradient, is the replica count times too large.
 Every loop measures that scale at its first step (``settings.distribute.loss_scale``).
 """
@@ -26,8 +27,8 @@ from modern_tf2.pairshift import keras2_model
 
 import mlp_example
 
-IMPLS = ("keras3", "keras3_mirrored", "keras2", "keras2_mirrored", "loop", "loop_mirrored", "loop_naive",
-         "loop_multiworker")
+IMPLS = ("keras3", "keras3_mirrored", "keras2", "keras2_mirrored", "loop", "loop_mirrored", "loop_multiworker",
+         "faithful", "naive")
 WORKER = "tf2_distributed:pairshift_worker"
 
 
@@ -139,7 +140,7 @@ def custom_loop(strategy, forward: Callable, variables: List[Any], optimizer, da
 
 def _loop_settings(optimizer, plan) -> Dict[str, Any]:
     """A loop's effective settings: its optimizer as built, the MSE it writes by hand (a mean over the batch: the
-    global batch's in ``compute_average_loss``, the replica's own in ``loop_naive``; ``distribute.loss_scale`` tells)."""
+    global batch's in ``compute_average_loss``, the replica's own in ``naive``; ``distribute.loss_scale`` tells)."""
     return {"optimizer": settings.optimizer(optimizer), "loss": {"function": "mse", "reduction": "mean"},
             "batch_size": plan.batch_size, "steps": plan.epochs * plan.batches_per_epoch, "dtype": "float32"}
 
@@ -178,8 +179,8 @@ def train_pairshift_loop(job, strategy, naive: bool) -> Trained:
 
 
 def pairshift_loop(job) -> Trained:
-    """``loop`` (no strategy), ``loop_mirrored`` (MirroredStrategy) and ``loop_naive`` (the per-replica mean)."""
-    return train_pairshift_loop(job, distribute.strategy_for(replicas(job)), naive=job.impl == "loop_naive")
+    """``loop`` (no strategy), ``loop_mirrored`` and ``faithful`` (MirroredStrategy), ``naive`` (the per-replica mean)."""
+    return train_pairshift_loop(job, distribute.strategy_for(replicas(job)), naive=job.impl == "naive")
 
 
 def pairshift_worker(job, strategy) -> Trained:

@@ -1,38 +1,62 @@
 """``python -m shared.distributed [--results DIR] [side options]``: what ``nox -s distributed`` runs."""
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
 
 from shared.core import atomic
-from shared.distributed import RESULTS, ROOT, side_args, table, verdict
+from shared.core.envs import SIDES, main_envs
+from shared.core.errors import EnvError, KitError
+from shared.distributed import CASES, FOLDER, RESULTS, side_args, table, verdict
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def train(results: str, extra) -> dict:
+    """Each side in its built env, one after the other; wall time per side."""
+    from shared.pitfalls.run import side_python
+
+    timings = {}
+    for i, env in enumerate(main_envs()):
+        cmd = [side_python(env.name), "-m", SIDES[env.side].package, "--env", env.name, "--lock",
+               env.lock_path(".")] + side_args(results, extra) + (["--prepare"] if i == 0 else [])
+        print("distributed: %s side (%s)" % (env.side, env.name), flush=True)
+        t0 = time.perf_counter()
+        code = subprocess.call(cmd, cwd=REPO)
+        timings[env.name] = time.perf_counter() - t0
+        if code not in (0, 1):  # 1: an implementation failed, recorded in its result and judged below
+            raise EnvError("the %s side could not run (exit %d)" % (env.name, code), expected="results of every case",
+                           found="no results", fix="see its output above")
+    return timings
 
 
 def main(argv=None) -> int:
+    from shared import compare, report
+    from shared.pitfalls import entries
+    from shared.pitfalls.verdict import judge
+
     p = argparse.ArgumentParser(prog="python -m shared.distributed", description=__doc__.splitlines()[0])
     p.add_argument("--results", default=RESULTS, help="results folder of the distributed runs (default %s)" % RESULTS)
     args, extra = p.parse_known_args(argv)
-    summary_path = os.path.join(args.results, "summary.json")
-    if os.path.exists(summary_path):
-        os.remove(summary_path)  # never judge a summary an earlier run left
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "nox", "-f", os.path.join(ROOT, "noxfile.py"), "-s", "tf1", "tf2", "--"]
-    code = subprocess.call(cmd + side_args(args.results, extra), cwd=ROOT)  # 1 where the naive loop is red
-    wall = time.perf_counter() - t0
     try:
-        with open(summary_path) as handle:
-            summary = json.load(handle)
-    except (OSError, ValueError) as exc:
-        print("error: no comparison was written (%s); nox -s tf1 tf2 exited %d" % (exc, code), file=sys.stderr)
+        timings = train(args.results, extra)
+        summary = compare.summarize(args.results, list(CASES), cases_from=[FOLDER])
+        catalogue = judge(entries.load(FOLDER), summary, compare.load_runs(args.results))
+    except KitError as exc:
+        print("error: %s" % exc, file=sys.stderr)
         return 2
-    result = verdict(summary)
-    result.update(wall_s=wall, nox_exit=code)
+    print(compare.table(summary))
+    print("report: %s" % report.write(args.results, summary))
+    result = verdict(summary, catalogue.failures)
+    timings["total"] = time.perf_counter() - t0
+    result.update(timings_s=timings, catalogue=catalogue.to_dict())
     atomic.write_json(os.path.join(args.results, "distributed.json"), result)
     print(table(result))
-    print("distributed: %.1f s; verdict in %s" % (wall, os.path.join(args.results, "distributed.json")))
+    print("distributed: %.1f s (%s); verdict in %s" % (timings["total"], ", ".join(
+        "%s %.1f s" % kv for kv in timings.items() if kv[0] != "total"), os.path.join(args.results, "distributed.json")))
     return 0 if result["passed"] else 1
 
 

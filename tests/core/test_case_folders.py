@@ -140,7 +140,8 @@ def test_the_distributed_folder_declares_its_variants_and_loads_beside_the_mlp_e
                 assert callable(runner.resolve(case, side, impl))
     paired = cases["pairshift_distributed"].pairs
     assert ("tf2/loop_mirrored", "tf2/loop_multiworker") in paired and ("tf2/loop", "tf2/loop_mirrored") in paired
-    assert cases["pairshift_naive_loop"].reference == "tf2/loop_mirrored"
+    naive = cases["pairshift_naive_loop"]
+    assert naive.reference == "tf1/estimator_mirrored" and naive.impls["tf2"] == ("faithful", "naive")
     import importlib
 
     module, function = importlib.import_module("tf2_distributed").WORKER.split(":")
