@@ -171,6 +171,13 @@ class Replicas(object):
     def info(self, strategy, replicas: int) -> Dict[str, Any]:
         """Strategy, replica count, devices and where each copy lived; copies that differ are a TrainingError."""
         spread = 0.0
+        distinct = [name for name, copies in self.copies.items() if len(set(d for d, _ in copies)) != replicas]
+        if not self.copies or distinct:
+            raise TrainingError("the replicas' variable copies are not on %d distinct devices" % replicas,
+                                expected="%d copies per variable, one per replica device" % replicas,
+                                found=", ".join(distinct[:3]) or "no trainable variable",
+                                fix="give the Estimator RunConfig(train_distribute=..., session_config=...) "
+                                    "from legacy_tf1.distribute.run_config")
         for name, copies in self.copies.items():
             first = copies[0][1]
             spread = max([spread] + [float(np.max(np.abs(v - first))) if v.size else 0.0 for _, v in copies])

@@ -120,6 +120,8 @@ def copies_of(strategy, variables: Sequence[Any], replicas: int) -> Dict[str, An
     devices, all equal; a :class:`TrainingError` otherwise. (Metric accumulators are per replica by design.)"""
     spread, devices, problems = 0.0, set(), []
     weights = [v for v in variables if getattr(v, "trainable", False)]
+    if not weights:
+        problems.append("no trainable variable was made inside the strategy's scope")
     for variable in weights:
         local = strategy.experimental_local_results(variable)
         where = [str(getattr(c, "device", "") or current()) for c in local]

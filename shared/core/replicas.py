@@ -1,7 +1,7 @@
 """What both sides check and record of a distributed run: the replicas really got, and the loss scale as trained."""
 
 import re
-from typing import Any, Dict, Mapping, Sequence
+from typing import Any, Dict, Sequence
 
 import numpy as np
 
@@ -54,8 +54,3 @@ def settings(strategy: str, replicas: int, global_batch: int, scale: Any) -> Dic
     return {"strategy": strategy, "replicas": float(replicas), "global_batch": float(global_batch),
             "replica_batch": float(global_batch // replicas), "loss_scale": scale}
 
-
-def record(info: Mapping[str, Any]) -> Dict[str, Any]:
-    """What a result's ``extra`` keeps of a distributed run: strategy, replicas, devices and where the copies were."""
-    keys = ("strategy", "replicas", "devices", "copy_devices", "copy_spread", "cluster", "task", "launch")
-    return dict((k, info[k]) for k in keys if k in info)
