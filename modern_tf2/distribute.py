@@ -177,10 +177,10 @@ def multiworker(job, target: str, workers: int = 2, timeout: float = TIMEOUT_S) 
     for name in os.listdir(folder):  # an earlier launch's record, logs and results are never read as this one's
         os.remove(os.path.join(folder, name))
     spec = os.path.join(folder, "job.json")
-    atomic.write_json(spec, {"root": os.path.abspath(job.root), "case": job.case.name, "impl": job.impl,
+    atomic.write_json(spec, {"root": os.path.abspath(job.results), "case": job.case.name, "impl": job.impl,
                              "folders": [job.case.folder] if job.case.folder else [],
                              "hyperparameters": job.hp, "plan_sha256": job.plan.sha256(), "target": target,
-                             "workers": int(workers), "threads": _threads()})
+                             "workers": int(workers), "threads": _threads(), "env": job.env})
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([_repo()] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     env.pop("TF_CONFIG", None)  # a stray TF_CONFIG turns MirroredStrategy() into a cluster run
     cmd = [sys.executable, "-m", "shared.core.launcher", "--workers", str(workers), "--timeout", str(timeout),
@@ -254,8 +254,7 @@ def _merge(job, results: List[Dict[str, Any]], launch: Dict[str, Any]) -> Traine
                                 expected="worker 0 and worker %d identical (one mirrored model)" % i,
                                 found="max |difference| %s" % worst, fix="this is a bug in the multi-worker setup")
     tasks = [r["extra"]["distribute"]["task"] for r in results]
-    devices = ["%s:%d/%s" % (t["type"], t["index"], device_key(d)) for t, r in zip(tasks, results)
-               for d in r["extra"]["distribute"]["devices"]]
+    devices = [device_key(d) for r in results for d in r["extra"]["distribute"]["devices"]]  # worker:<i>/CPU:0
     if len(set(devices)) != len(results):
         raise DeviceError("asked for %d workers of one replica each, found %s" % (len(results), ", ".join(devices)),
                           expected="%d distinct (task, device) replicas" % len(results), found=", ".join(devices),
@@ -316,7 +315,7 @@ def worker_main(argv: Sequence[str]) -> None:
         job = Job("tf2", spec["impl"], case, dataset, plan,
                   data.load_probe(root, case) if case.check("predictions") else None,
                   data.load_init(root, case) if case.init is not None else None,
-                  os.environ.get(launcher.DIR_ENV), root)
+                  os.environ.get(launcher.DIR_ENV), spec["env"], root)
         task = json.loads(os.environ["TF_CONFIG"])["task"]
         strategy = multiworker_strategy(int(spec["workers"]))
         print("worker %d: strategy up, %d replicas in sync, pid %d" % (task["index"], strategy.num_replicas_in_sync,
