@@ -306,6 +306,9 @@ def _serve(source: Mapping[str, Any], probe, where: str) -> Dict[str, Dict[str, 
     try:
         import keras
 
+        if not keras.__version__.startswith("3."):
+            calls["TFSMLayer:%s" % endpoint] = {"status": "skipped", "why": "Keras %s has no TFSMLayer" % keras.__version__}
+            return calls
         with quiet():
             layer = keras.layers.TFSMLayer(export, call_endpoint=endpoint)  # Keras 3 refuses TF1 exports in load_model
         out = layer(examples)
