@@ -144,6 +144,8 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
     """
     from legacy_tf1.compat import tf
 
+    if job.artifacts is None:  # a run outside a results folder (the benchmark) keeps nothing
+        return None
     t0 = time.perf_counter()
     folder = job.artifacts
     head = {"env": job.env, "case": job.case.name, "impl": job.impl, "run_id": job.run_id,
