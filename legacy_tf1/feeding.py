@@ -106,11 +106,13 @@ def trainable(session, graph) -> Dict[str, np.ndarray]:
 
 
 class Trajectory(object):
-    """What an Estimator loop recorded: the weights per epoch (timed), after the first step, the session runs
-    (``steps``) and the optimizer's own count of them (``global_step`` at the end), device, model_dir."""
+    """What an Estimator loop recorded: the weights when its session started (after any warm start), after the
+    first step and per epoch (timed), the session runs (``steps``) and the optimizer's own count of them
+    (``global_step`` at the end), device, model_dir."""
 
     def __init__(self) -> None:
         self.snapshots = Snapshots()
+        self.start = None  # type: Optional[Dict[str, Any]]
         self.first_step = None  # type: Optional[Dict[str, Any]]
         self.steps = 0
         self.global_step = None  # type: Optional[int]
@@ -121,10 +123,10 @@ class Trajectory(object):
 def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: Callable[[Any, Any], Dict[str, Any]],
                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Trajectory], Any]] = None,
                    checkpoints: bool = False) -> Tuple[Trajectory, Any]:
-    """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` after each epoch
-    and after the first step. ``keep(estimator, trajectory)`` runs on the trained Estimator before the model_dir
-    is removed (predictions, artifacts), its final checkpoint saved for it, and its value is returned;
-    ``checkpoints`` also keeps the checkpoint of the start (step 0)."""
+    """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` when its session
+    starts, after the first step and after each epoch. ``keep(estimator, trajectory)`` runs on the trained
+    Estimator before the model_dir is removed (predictions, artifacts), its final checkpoint saved for it, and its
+    value is returned; ``checkpoints`` also keeps the checkpoint of the start (step 0)."""
     from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
@@ -140,6 +142,9 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
         def end(self, session) -> None:
             if self.global_step is not None:
                 self.t.global_step = int(session.run(self.global_step))
+
+        def after_create_session(self, session, coord) -> None:
+            self.t.start = read(session, self.graph)  # after the Scaffold's init and any warm start, before step 1
 
         def after_run(self, run_context, run_values) -> None:
             self.t.steps += 1

@@ -107,3 +107,26 @@ def test_z_scores_use_exact_sums_and_bands_follow_numpys_quantiles():
     assert [labels.count(x) for x in "abcd"] == [25, 25, 25, 26]  # a value on a cut goes to the upper band
     assert datasets.bands([1.0, 2.0, 3.0], ["lo", "hi"]) == ["lo", "hi", "hi"]
 
+
+def test_the_canned_tables_hit_bucket_boundaries_and_hold_out_of_vocabulary_rows():
+    from shared.core import canned
+
+    table = datasets.canned_linear({"n": 450, "noise": 0.5, "seed": 2019})
+    region, age = table["data"][0], table["data"][1]
+    assert set(region) - set(canned.REGION_VOCABULARY) == {"islands"} and 5 <= list(region).count("islands") <= 40
+    assert set(datasets.AGE_BOUNDARIES) <= set(age.tolist())
+    assert datasets.canned_dnn({"n": 10, "noise": 0.3, "seed": 1})["columns"][:8] != canned.DNN_INPUTS  # not sorted
+
+
+# Digests of the canned cases' generated CSVs, taken on numpy 1.18.5 (Python 3.7) and numpy 2.4 (3.11) alike.
+CANNED_SHA256 = {"canned_linear": "b987da275368a5640b20ecbcb6d3d1ebcf5624718e3b3cb9c9e017a09ed90b87",
+                 "canned_dnn": "ae0a8f6d375a98d667deed0b4470f1b58d2be0b9ed764fb6a482b8372723bcc3"}
+
+
+@pytest.mark.parametrize("name", sorted(CANNED_SHA256))
+def test_canned_bytes_do_not_depend_on_numpy_version(name):
+    from shared.core.registry import get_case
+
+    spec = get_case(name).dataset
+    payload = datasets.to_csv_bytes(datasets.GENERATORS[spec.generator](spec.params))
+    assert hashlib.sha256(payload).hexdigest() == CANNED_SHA256[name]
