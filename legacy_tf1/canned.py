@@ -22,7 +22,7 @@ from shared.core.weights import max_abs_change
 
 from legacy_tf1 import settings
 from legacy_tf1.device import session_config
-from legacy_tf1.feeding import checkpoint_at, estimator_loop, plan_input_fn, predict, probe_input_fn
+from legacy_tf1.feeding import checkpoint_at, columns_of, estimator_loop, plan_input_fn, predict_at
 
 REDUCTIONS = {"weighted_sum": "sum", "weighted_sum_over_batch_size": "mean"}  # tf.losses.Reduction -> common name
 HP_SETTINGS = (("learning_rate", "learning_rate"), ("learning_rate_power", "learning_rate_power"),
@@ -203,11 +203,12 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
         return estimator
 
     input_fn, feed = plan_input_fn(job.dataset, job.plan, strings, floats, label=job.case.label)
-    probe = probe_input_fn(job.probe, strings, floats)
+    probe = columns_of(job.probe, strings, floats)
 
     def keep(estimator, trajectory):
-        return (predict(estimator, probe, key)[:, 0],
-                predict(estimator, probe, key, checkpoint_at(trajectory.model_dir, 0))[:, 0])
+        final = tf.train.latest_checkpoint(trajectory.model_dir)
+        at = predict_at(estimator, probe, key, [final, checkpoint_at(trajectory.model_dir, 0)])
+        return at[0][:, 0], at[1][:, 0]
 
     try:
         with built_optimizers() as built:
