@@ -22,6 +22,7 @@ def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
     from legacy_tf1.compat import tf
 
+    @tf.autograph.experimental.do_not_convert  # no Python control flow to convert: AutoGraph's parse is start-up cost
     def epoch_batches(*blocks):
         batches = tf.data.Dataset.from_tensor_slices(blocks[0])
         return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches
@@ -72,6 +73,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
         y = tf.placeholder(tf.float32, target.shape, name="feed_label")
         rows = [tf.placeholder(tf.int64, b.shape, name="feed_plan") for b in blocks]
 
+        @tf.autograph.experimental.do_not_convert
         def gather(batch):
             return dict((c, tf.gather(t, batch)) for c, t in holders.items()), tf.gather(y, batch)
 
