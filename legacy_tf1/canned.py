@@ -22,7 +22,7 @@ from shared.core.weights import max_abs_change
 
 from legacy_tf1 import settings
 from legacy_tf1.device import session_config
-from legacy_tf1.feeding import checkpoint_at, columns_of, estimator_loop, plan_input_fn, predict_at
+from legacy_tf1.feeding import columns_of, estimator_loop, plan_input_fn, predict_from
 
 REDUCTIONS = {"weighted_sum": "sum", "weighted_sum_over_batch_size": "mean"}  # tf.losses.Reduction -> common name
 HP_SETTINGS = (("learning_rate", "learning_rate"), ("learning_rate_power", "learning_rate_power"),
@@ -206,14 +206,12 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     probe = columns_of(job.probe, strings, floats)
 
     def keep(estimator, trajectory):
-        final = tf.train.latest_checkpoint(trajectory.model_dir)
-        at = predict_at(estimator, probe, key, [final, checkpoint_at(trajectory.model_dir, 0)])
-        return at[0][:, 0], at[1][:, 0]
+        final, start = predict_from(estimator, probe, key, [trajectory.snapshots[-1], trajectory.start], checkpoint_name)
+        return final[:, 0], start[:, 0]
 
     try:
         with built_optimizers() as built:
-            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep,
-                                                                checkpoints=True)
+            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.init is not None:

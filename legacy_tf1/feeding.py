@@ -223,25 +223,34 @@ def predict(estimator, input_fn: Callable, key: str = "predictions", checkpoint:
     return np.stack(out) if out else np.zeros((0,))
 
 
-def predict_at(estimator, features: Dict[str, np.ndarray], key: str, checkpoints: Sequence[str]) -> List[np.ndarray]:
-    """The Estimator's own predictions (``key``) on ``features`` from each checkpoint, as float64.
 
-    What ``Estimator.predict`` does, its model_fn in PREDICT mode restored from a checkpoint, with the
-    graph and session built once for all the checkpoints instead of once per call.
+def predict_from(estimator, features: Dict[str, np.ndarray], key: str, weights: Sequence[Dict[str, np.ndarray]],
+                 name: Callable[[str], str] = lambda n: n) -> List[np.ndarray]:
+    """The Estimator's own predictions (``key``) on ``features`` from each set of trainable weights, as float64.
+
+    What ``Estimator.predict`` computes, its model_fn in PREDICT mode, with the variables set to
+    weights the training session held (``name`` maps a graph variable's name to their keys) instead of
+    restored from a checkpoint: no checkpoint is written, and the graph and session are built once.
     """
     import tensorflow as tf
 
     graph = tf.Graph()
     with graph.as_default(), tf.device(current()):
         tensors = dict((c, tf.constant(v)) for c, v in sorted(features.items()))
-        spec = estimator.model_fn(tensors, None, tf.estimator.ModeKeys.PREDICT, estimator.config)
-        out = spec.predictions[key]
-        saver = tf.train.Saver()
-        tables = tf.tables_initializer()
+        out = estimator.model_fn(tensors, None, tf.estimator.ModeKeys.PREDICT, estimator.config).predictions[key]
+        variables = graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+        holders = [tf.placeholder(v.dtype.base_dtype, v.shape) for v in variables]
+        assign = tf.group(*[v.assign(h) for v, h in zip(variables, holders)])
+        init = [tf.global_variables_initializer(), tf.tables_initializer()]
+    values = []
     with tf.Session(graph=graph, config=session_config()) as session:
-        values = []
-        for path in checkpoints:
-            saver.restore(session, path)
-            session.run(tables)
+        session.run(init)
+        for held in weights:
+            missing = sorted(name(v.op.name) for v in variables if name(v.op.name) not in held)
+            if missing:
+                raise TrainingError("the predict graph has variables the training session did not hold",
+                                    expected="the trainable variables of the training graph", found=", ".join(missing),
+                                    fix="this is a bug in the model_fn's PREDICT mode; report it")
+            session.run(assign, dict((h, held[name(v.op.name)]) for v, h in zip(variables, holders)))
             values.append(np.asarray(session.run(out), dtype=np.float64))
     return values
