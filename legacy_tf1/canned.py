@@ -178,10 +178,10 @@ def check_start(run_key: str, start: Mapping[str, Any], init: Mapping[str, Any])
 
 
 def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List[str], key: str = "predictions",
-          more: Optional[Callable[[Any], Dict[str, Any]]] = None) -> Trained:
+          more: Optional[Dict[str, Any]] = None) -> Trained:
     """Train the canned Estimator ``make(config, warm_start)`` through the plan, from the shared start when the case
     has one; weights by canonical name per epoch, its own probe predictions at the end and from the start (``key``),
-    and its effective settings. ``more(graph)`` adds settings read from the training graph."""
+    and its effective settings (``more`` adds some the case measured itself)."""
     import tensorflow as tf
 
     folder = tempfile.mkdtemp(prefix="tfkit-start-")
@@ -219,7 +219,7 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     used = effective(trained_optimizers(built), seen["head"], seen, job.plan)
     if job.init is None:
         used["initializers"] = initializers(graphs[0])  # checkpoint names: the canned cases' canonical ones
-    used.update(more(graphs[0]) if more is not None else {})
+    used.update(more or {})
     check_declared(job.run_key, used, job.hp)
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, {"device": trajectory.device}, predictions=predictions,

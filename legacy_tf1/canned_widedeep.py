@@ -55,6 +55,6 @@ def run(job) -> Trained:
             config=config, warm_start_from=warm)
 
     trained = train(job, make, list(BANDS), canned.WIDE_NUMERIC, key="logits",
-                    more=lambda graph: {"crossed_ids_sha256": hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()})
+                    more={"crossed_ids_sha256": hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()})
     trained.losses = canned.losses(job.case, job.dataset.frame, trained.snapshots, ids)
     return trained
