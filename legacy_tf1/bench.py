@@ -51,7 +51,7 @@ def bare(case, design, plan) -> Tuple[float, Snapshots]:
 
 def net_optimizer(hp: Dict[str, Any]):
     """A canned case's optimizer as its Estimator builds it (FTRL or Adagrad), from its plain-named settings."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     if hp["optimizer"] == "ftrl":
         from legacy_tf1.pairs import ftrl
@@ -62,7 +62,7 @@ def net_optimizer(hp: Dict[str, Any]):
 
 def bare_net(case, inputs: Dict[str, Any], plan) -> float:
     """The floor of a canned case: its linear part and/or ReLU stack on dense inputs, the SUM loss, its optimizer(s)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     start = net_start(case, inputs)
     graph = tf.Graph()

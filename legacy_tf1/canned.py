@@ -44,7 +44,7 @@ def checkpoint_name(name: str) -> str:
 
 def read(session, graph) -> Dict[str, np.ndarray]:
     """Every trainable variable by its checkpoint name, as the session holds it now."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     variables = graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
     return dict((checkpoint_name(v.op.name), value) for v, value in zip(variables, session.run(variables)))
@@ -52,7 +52,7 @@ def read(session, graph) -> Dict[str, np.ndarray]:
 
 def write_start(weights: Mapping[str, np.ndarray], folder: str) -> str:
     """The shared initial weights as a TF1 checkpoint keyed by their canonical (canned) names; returns its prefix."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     graph = tf.Graph()
     with graph.as_default():
@@ -118,7 +118,7 @@ def trained_optimizers(built: Sequence[Any]) -> Dict[str, Any]:
 
 def initializers(graph) -> Dict[str, str]:
     """Each trainable variable's initializer, by checkpoint name, as its initial value's op names it (``zeros``)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     out = {}
     for v in graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES):
@@ -182,7 +182,7 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     """Train the canned Estimator ``make(config, warm_start)`` through the plan, from the shared start when the case
     has one; weights by canonical name per epoch, its own probe predictions at the end and from the start (``key``),
     and its effective settings (``more`` adds some the case measured itself)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     folder = tempfile.mkdtemp(prefix="tfkit-start-")
     seen = {}  # type: Dict[str, Any]
@@ -211,7 +211,8 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
 
     try:
         with built_optimizers() as built:
-            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep)
+            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep,
+                                                                final_checkpoint=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.init is not None:
@@ -223,5 +224,5 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     check_declared(job.run_key, used, job.hp)
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, {"device": trajectory.device}, predictions=predictions,
-                   start=job.canonical(trajectory.start), steps=trajectory.steps, settings=used,
+                   start=job.canonical(trajectory.start), steps=trajectory.global_step, settings=used,
                    stages={"forward": forward, "first_step": job.canonical(trajectory.first_step)})

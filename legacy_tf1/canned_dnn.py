@@ -12,7 +12,7 @@ IMPLS = ("estimator",)
 def run(job) -> Trained:
     """Adagrad 0.05, ReLU and the SUM reduction are its defaults; the columns are given in the file's order
     (``input_layer`` sorts them by name, which fixes the rows of ``dnn/hiddenlayer_0/kernel``)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     def make(config, warm):
         columns = [tf.feature_column.numeric_column(c) for c in DNN_FEATURES]

@@ -11,7 +11,7 @@ IMPLS = ("estimator",)
 
 def columns():
     """Given unsorted on purpose: the linear model sorts its columns by name."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     fc = tf.feature_column
     return [fc.numeric_column("income"),
@@ -21,7 +21,7 @@ def columns():
 
 def run(job) -> Trained:
     """Its default optimizer ('Ftrl', learning rate 0.2) and loss reduction (SUM); zeros to start, its own initializer."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     return train(job, lambda config, warm: tf.estimator.LinearRegressor(feature_columns=columns(), config=config),
                  ["region"], ["age", "income"])

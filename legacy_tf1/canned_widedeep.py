@@ -17,7 +17,7 @@ BANDS = ("area_band", "texture_band", "smooth_band")
 
 def columns(hp):
     """(linear columns, dnn columns, the crossed column): vocabulary lists without OOV buckets, a hashed cross."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     fc = tf.feature_column
     bands = dict((c, fc.categorical_column_with_vocabulary_list(c, canned.VOCABULARIES[c])) for c in BANDS)
@@ -30,7 +30,7 @@ def columns(hp):
 
 def cross_ids(frame, cross) -> np.ndarray:
     """Each row's bucket of the crossed column, computed by the column itself (its indicator's one)."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     graph = tf.Graph()
     with graph.as_default():
@@ -44,7 +44,7 @@ def cross_ids(frame, cross) -> np.ndarray:
 def run(job) -> Trained:
     """FTRL min(0.005, 1/sqrt(3 columns)) for the linear part, Adagrad 0.001 for the deep part, SUM of the sigmoid
     cross-entropy; the full-data loss per epoch from the crossed buckets TF computes."""
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     linear, deep, cross = columns(job.hp)
     ids = cross_ids(job.dataset.frame, cross)

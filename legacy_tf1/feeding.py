@@ -124,11 +124,12 @@ class Trajectory(object):
 
 def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: Callable[[Any, Any], Dict[str, Any]],
                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Trajectory], Any]] = None,
-                   checkpoints: bool = False) -> Tuple[Trajectory, Any]:
+                   checkpoints: bool = False, final_checkpoint: bool = True) -> Tuple[Trajectory, Any]:
     """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` when its session
     starts, after the first step and after each epoch. ``keep(estimator, trajectory)`` runs on the trained
-    Estimator before the model_dir is removed (predictions, artifacts), its final checkpoint saved for it, and its
-    value is returned; ``checkpoints`` also keeps the checkpoint of the start (step 0)."""
+    Estimator before the model_dir is removed (predictions, artifacts), its final checkpoint saved for it unless
+    ``final_checkpoint`` is False (a keep that needs none), and its value is returned; ``checkpoints`` also keeps
+    the checkpoint of the start (step 0)."""
     from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
@@ -172,7 +173,7 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
             device_fn=lambda op: current(),
         )
         estimator = make(config)
-        final = [FinalCheckpoint(model_dir)] if keep is not None and not checkpoints else []
+        final = [FinalCheckpoint(model_dir)] if keep is not None and final_checkpoint and not checkpoints else []
         estimator.train(input_fn=input_fn, hooks=[EpochSnapshots(trajectory)] + list(hooks) + final, steps=None)
         if keep is not None:
             kept = keep(estimator, trajectory)
@@ -232,7 +233,7 @@ def predict_from(estimator, features: Dict[str, np.ndarray], key: str, weights: 
     weights the training session held (``name`` maps a graph variable's name to their keys) instead of
     restored from a checkpoint: no checkpoint is written, and the graph and session are built once.
     """
-    import tensorflow as tf
+    from legacy_tf1.compat import tf
 
     graph = tf.Graph()
     with graph.as_default(), tf.device(current()):
