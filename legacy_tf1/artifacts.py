@@ -144,6 +144,8 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
     """
     from legacy_tf1.compat import tf
 
+    if job.artifacts is None:  # a run outside a results folder (the benchmark) keeps nothing
+        return None
     t0 = time.perf_counter()
     folder = job.artifacts
     head = {"env": job.env, "case": job.case.name, "impl": job.impl, "run_id": job.run_id,
@@ -321,32 +323,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     TensorFlow only when there is something to restore. 0: every restore matched its graph, 1: some
     failed (recorded, and reported by the comparison), 2: nothing could run.
     """
-    from shared.core import data
+    from shared.core import writelock
     from shared.core.registry import select, use_folders
     from shared.core.results import results_root
     from shared.core.runner import parser
-
-    from legacy_tf1.device import setup
 
     args = parser("tf1").parse_args(argv)
     root = results_root(args.results)
     try:
         use_folders(args.cases_from)
         cases = select(args.cases)
+        with writelock.hold(root, wait=not args.no_wait, command=" ".join(["python -m legacy_tf1.artifacts"] + list(
+                argv or []))):
+            return _roll_back_all(args, root, cases)
     except KitError as exc:
         print("error: %s" % exc)
         return 2
+
+
+def _roll_back_all(args, root: str, cases) -> int:
+    """What ``main`` does while it holds the results folder: clear, then restore every pending TF2 model."""
+    from shared.core import data
+
+    from legacy_tf1.device import setup
+
     for case in cases:
         store.remove(os.path.join(store.case_dir(root, args.env, case.name), store.ROLLBACK))
     pending = _pending(root, args.env, cases)
     if not pending:
         return 0
     t0 = time.perf_counter()
-    try:
-        setup("cpu", args.threads, args.tf_log)
-    except KitError as exc:
-        print("error: %s" % exc)
-        return 2
+    setup("cpu", args.threads, args.tf_log)
     failed = 0
     graphs = {}  # type: Dict[Any, Any]
     for case, tf2, impl, folder, path in pending:

@@ -22,6 +22,7 @@ def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
     from legacy_tf1.compat import tf
 
+    @tf.autograph.experimental.do_not_convert  # no Python control flow to convert: AutoGraph's parse is start-up cost
     def epoch_batches(*blocks):
         batches = tf.data.Dataset.from_tensor_slices(blocks[0])
         return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches
@@ -72,6 +73,7 @@ def plan_input_fn(dataset, plan, string_columns: List[str], float_columns: List[
         y = tf.placeholder(tf.float32, target.shape, name="feed_label")
         rows = [tf.placeholder(tf.int64, b.shape, name="feed_plan") for b in blocks]
 
+        @tf.autograph.experimental.do_not_convert
         def gather(batch):
             return dict((c, tf.gather(t, batch)) for c, t in holders.items()), tf.gather(y, batch)
 
@@ -106,11 +108,13 @@ def trainable(session, graph) -> Dict[str, np.ndarray]:
 
 
 class Trajectory(object):
-    """What an Estimator loop recorded: the weights per epoch (timed), after the first step, the session runs
-    (``steps``) and the optimizer's own count of them (``global_step`` at the end), device, model_dir."""
+    """What an Estimator loop recorded: the weights when its session started (after any warm start), after the
+    first step and per epoch (timed), the session runs (``steps``) and the optimizer's own count of them
+    (``global_step`` at the end), device, model_dir."""
 
     def __init__(self) -> None:
         self.snapshots = Snapshots()
+        self.start = None  # type: Optional[Dict[str, Any]]
         self.first_step = None  # type: Optional[Dict[str, Any]]
         self.steps = 0
         self.global_step = None  # type: Optional[int]
@@ -120,12 +124,14 @@ class Trajectory(object):
 
 def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: Callable[[Any, Any], Dict[str, Any]],
                    hooks: Sequence[Any] = (), keep: Optional[Callable[[Any, Trajectory], Any]] = None,
-                   checkpoints: bool = False, run_config: Optional[Dict[str, Any]] = None) -> Tuple[Trajectory, Any]:
-    """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` after each epoch
-    and after the first step. ``keep(estimator, trajectory)`` runs on the trained Estimator before the model_dir
-    is removed (predictions, artifacts), its final checkpoint saved for it, and its value is returned;
-    ``checkpoints`` also keeps the checkpoint of the start (step 0). ``run_config`` replaces ``RunConfig``
-    arguments (``legacy_tf1.distribute``: ``train_distribute`` and its session config)."""
+                   checkpoints: bool = False, final_checkpoint: bool = True,
+                   run_config: Optional[Dict[str, Any]] = None) -> Tuple[Trajectory, Any]:
+    """Train ``make(config)`` (an Estimator) through the whole plan; ``read(session, graph)`` when its session
+    starts, after the first step and after each epoch. ``keep(estimator, trajectory)`` runs on the trained
+    Estimator before the model_dir is removed (predictions, artifacts), its final checkpoint saved for it unless
+    ``final_checkpoint`` is False (a keep that needs none), and its value is returned; ``checkpoints`` also keeps
+    the checkpoint of the start (step 0). ``run_config`` replaces ``RunConfig`` arguments
+    (``legacy_tf1.distribute``: ``train_distribute`` and its session config)."""
     from legacy_tf1.compat import tf
 
     class EpochSnapshots(tf.train.SessionRunHook):
@@ -141,6 +147,9 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
         def end(self, session) -> None:
             if self.global_step is not None:
                 self.t.global_step = int(session.run(self.global_step))
+
+        def after_create_session(self, session, coord) -> None:
+            self.t.start = read(session, self.graph)  # after the Scaffold's init and any warm start, before step 1
 
         def after_run(self, run_context, run_values) -> None:
             self.t.steps += 1
@@ -166,7 +175,7 @@ def estimator_loop(make: Callable[[Any], Any], input_fn: Callable, plan, read: C
             device_fn=lambda op: current(),
         ), **(run_config or {})))
         estimator = make(config)
-        final = [FinalCheckpoint(model_dir)] if keep is not None and not checkpoints else []
+        final = [FinalCheckpoint(model_dir)] if keep is not None and final_checkpoint and not checkpoints else []
         estimator.train(input_fn=input_fn, hooks=[EpochSnapshots(trajectory)] + list(hooks) + final, steps=None)
         if keep is not None:
             kept = keep(estimator, trajectory)
@@ -215,3 +224,36 @@ def predict(estimator, input_fn: Callable, key: str = "predictions", checkpoint:
     out = [np.asarray(p[key], dtype=np.float64) for p in estimator.predict(input_fn, checkpoint_path=checkpoint,
                                                                            yield_single_examples=True)]
     return np.stack(out) if out else np.zeros((0,))
+
+
+
+def predict_from(estimator, features: Dict[str, np.ndarray], key: str, weights: Sequence[Dict[str, np.ndarray]],
+                 name: Callable[[str], str] = lambda n: n) -> List[np.ndarray]:
+    """The Estimator's own predictions (``key``) on ``features`` from each set of trainable weights, as float64.
+
+    What ``Estimator.predict`` computes, its model_fn in PREDICT mode, with the variables set to
+    weights the training session held (``name`` maps a graph variable's name to their keys) instead of
+    restored from a checkpoint: no checkpoint is written, and the graph and session are built once.
+    """
+    from legacy_tf1.compat import tf
+
+    graph = tf.Graph()
+    with graph.as_default(), tf.device(current()):
+        tensors = dict((c, tf.constant(v)) for c, v in sorted(features.items()))
+        out = estimator.model_fn(tensors, None, tf.estimator.ModeKeys.PREDICT, estimator.config).predictions[key]
+        variables = graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+        holders = [tf.placeholder(v.dtype.base_dtype, v.shape) for v in variables]
+        assign = tf.group(*[v.assign(h) for v, h in zip(variables, holders)])
+        init = [tf.global_variables_initializer(), tf.tables_initializer()]
+    values = []
+    with tf.Session(graph=graph, config=session_config()) as session:
+        session.run(init)
+        for held in weights:
+            missing = sorted(name(v.op.name) for v in variables if name(v.op.name) not in held)
+            if missing:
+                raise TrainingError("the predict graph has variables the training session did not hold",
+                                    expected="the trainable variables of the training graph", found=", ".join(missing),
+                                    fix="this is a bug in the model_fn's PREDICT mode; report it")
+            session.run(assign, dict((h, held[name(v.op.name)]) for v, h in zip(variables, holders)))
+            values.append(np.asarray(session.run(out), dtype=np.float64))
+    return values

@@ -154,6 +154,8 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
     ``rollback/``, ``rollback.json``); a failure is recorded there (the comparison reports it, naming
     the key or file) and never fails the training run.
     """
+    if job.artifacts is None or job.results is None:  # a run outside a results folder (the benchmark)
+        return
     sources = store.tf1_sources(job.results, SIDES["tf1"].home_env, job.case)
     if not sources:
         return
@@ -306,6 +308,9 @@ def _serve(source: Mapping[str, Any], probe, where: str) -> Dict[str, Dict[str, 
     try:
         import keras
 
+        if not keras.__version__.startswith("3."):
+            calls["TFSMLayer:%s" % endpoint] = {"status": "skipped", "why": "Keras %s has no TFSMLayer" % keras.__version__}
+            return calls
         with quiet():
             layer = keras.layers.TFSMLayer(export, call_endpoint=endpoint)  # Keras 3 refuses TF1 exports in load_model
         out = layer(examples)

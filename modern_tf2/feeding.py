@@ -23,14 +23,19 @@ def plan_dataset(plan, features, label):
     import tensorflow as tf
 
     tensors = tf.nest.map_structure(tf.constant, (features, label))
-    batches = row_batches(*plan.blocks()).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
-    return batches.prefetch(1)
+
+    @tf.autograph.experimental.do_not_convert  # no Python control flow to convert: AutoGraph's parse is start-up cost
+    def gather(rows):
+        return tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors)
+
+    return row_batches(*plan.blocks()).map(gather).prefetch(1)
 
 
 def row_batches(full, tail=None):
     """A dataset of the plan's batches of row indices, whole batches sliced from ``plan.blocks()`` (no per-row batching)."""
     import tensorflow as tf
 
+    @tf.autograph.experimental.do_not_convert
     def epoch_batches(*blocks):
         batches = tf.data.Dataset.from_tensor_slices(blocks[0])
         return batches.concatenate(tf.data.Dataset.from_tensors(blocks[1])) if len(blocks) > 1 else batches

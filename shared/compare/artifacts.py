@@ -192,7 +192,8 @@ def _served(ctx, check, left: str, tf1_impl: str, manifest, reference) -> List[C
         return [problem(case.name, left, where, Kind.FAILED, "%s: no signature of %s's export serves its predictions %r" % (
             where, left, manifest.get("key")))]
     return [_against(ctx, Kind.SAVEDMODEL, check, left, "%s/%s/%s" % (env, case.name, call), reference, entry,
-                     manifest, "") for call, entry in sorted(calls.items())]
+                     manifest, "%s/%s/%s was not made: %s" % (env, case.name, call, entry.get("why", "no reason given")))
+            for call, entry in sorted(calls.items())]
 
 
 def _rollbacks(ctx, check, right: str, tf1_impl: str, manifest, tf1_reference) -> List[Comparison]:

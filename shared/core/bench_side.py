@@ -71,6 +71,36 @@ def start_values(case, n: int):
     return np.full(n, float(hp.get("init", 0.0)), dtype=np.float32)
 
 
+def net_start(case, inputs: Dict[str, Any]) -> Dict[str, Any]:
+    """A canned case's network for the floor, from its shared start (zeros for a linear part without one):
+    ``wide`` (kernel, bias), ``embedding``, ``layers`` [(kernel, bias), ...] ending with the logits layer."""
+    import numpy as np
+
+    from shared.core import canned
+    from shared.core.weights import draw
+
+    init = draw(case.init) if case.init is not None else {}
+    out = {}  # type: Dict[str, Any]
+    if "wide" in inputs:
+        out["wide"] = (np.zeros((inputs["wide"].shape[1], 1), np.float32), np.zeros((1,), np.float32))
+    if "numeric" in inputs:
+        hidden = ["dnn/hiddenlayer_%d/" % i for i in range(len(case.hyperparameters["hidden_units"]))] + ["dnn/logits/"]
+        out["layers"] = [(init[n + "kernel"], init[n + "bias"]) for n in hidden]
+    if "embed" in inputs:
+        out["embedding"] = init[canned.EMBEDDING]
+    return out
+
+
+def net_prefix(case, scope: str) -> str:
+    """The hyperparameter prefix of the optimizer of one part (``linear_``/``dnn_`` with two optimizers, else none)."""
+    return scope + "_" if scope + "_optimizer" in case.hyperparameters else ""
+
+
+def unprefixed(hp: Dict[str, Any], prefix: str) -> Dict[str, Any]:
+    """The settings of one optimizer under their plain names."""
+    return dict((k[len(prefix):], v) for k, v in hp.items() if k.startswith(prefix)) if prefix else dict(hp)
+
+
 def _side_parser(side: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m %s.bench" % PACKAGES[side], description="One benchmark measurement on %s." % side)
     sub = p.add_subparsers(dest="command")
@@ -81,7 +111,8 @@ def _side_parser(side: str) -> argparse.ArgumentParser:
     one.add_argument("--epochs", type=int, default=2,
                      help="epochs to train (default 2: the first includes start-up, the later ones are the steady state)")
     one.add_argument("--batch-size", type=int, default=BATCH)
-    floor = sub.add_parser("floor", help="bare training loop of every registered case on the kit's data")
+    floor = sub.add_parser("floor", help="bare training loop of every registered case on the kit's data (the canned "
+                                         "cases: their networks on ready-made dense inputs)")
     floor.add_argument("--results", default=None)
     for q in (one, floor):
         q.add_argument("--threads", type=threads_arg, default=default_threads(),
@@ -90,15 +121,16 @@ def _side_parser(side: str) -> argparse.ArgumentParser:
 
 
 def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, int], Dict[str, Any]],
-              bare: Callable[[Any, Any, Any], Tuple[float, Any]]) -> int:
-    """Entry of ``python -m <side>.bench``; ``bare(case, design, plan)`` returns (seconds, final weights)."""
+              bare: Callable[[Any, Any, Any], Tuple[float, Any]], bare_net: Callable[[Any, Any, Any], float]) -> int:
+    """Entry of ``python -m <side>.bench``; ``bare(case, design, plan)`` returns (seconds, final weights) for the
+    models linear in their weights, ``bare_net(case, inputs, plan)`` the seconds of a canned case's network."""
     args = _side_parser(side).parse_args(argv)
     if args.command is None:
         _side_parser(side).print_help()
         return 2
     import importlib
 
-    from shared.core import data, models
+    from shared.core import canned, data, models
     from shared.core.plan import for_case
     from shared.core.results import Trained, results_root
     from shared.core.runner import Job, check_impls
@@ -139,10 +171,10 @@ def side_main(argv: Optional[Sequence[str]], side: str, setup: Callable[[str, in
             t0 = time.perf_counter()
             dataset = data.load(root, case)
             plan = for_case(case, dataset.n_rows)
-            design = models.design(dataset, case.hyperparameters)
+            design = models.design(dataset, case.hyperparameters) if case.model else canned.bare_inputs(case, dataset.frame)
             load_s = time.perf_counter() - t0
             c0 = cpu_s()
-            seconds, _ = bare(case, design, plan)
+            seconds = bare(case, design, plan)[0] if case.model else bare_net(case, design, plan)
             out["cases"][case.name] = {"data_s": load_s, "bare_s": seconds, "bare_cpu_s": cpu_s() - c0, "impls": len(case.impls.get(side, ())),
                                        "steps": plan.epochs * plan.batches_per_epoch}
         out["peak_rss_mib"] = peak_rss_mib()

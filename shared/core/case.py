@@ -151,9 +151,10 @@ class DatasetSpec(object):
 
 class Init(object):
     """How one canonical weight starts: ``zeros``, ``ones``, ``constant`` (``value``), ``glorot_uniform``,
-    ``uniform`` (``limit``) or ``normal`` (``stddev``), with its shape."""
+    ``uniform`` (``limit``), ``normal`` (``stddev``) or ``truncated_normal`` (``stddev``; redrawn beyond
+    two of them, as TF's initializer and an ``embedding_column``'s default), with its shape."""
 
-    KINDS = ("zeros", "ones", "constant", "glorot_uniform", "uniform", "normal")
+    KINDS = ("zeros", "ones", "constant", "glorot_uniform", "uniform", "normal", "truncated_normal")
 
     def __init__(self, kind: str, shape: Sequence[int], **params: float) -> None:
         if kind not in self.KINDS:

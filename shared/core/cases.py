@@ -3,7 +3,8 @@
 This module only declares (``CASES``); ``shared.core.registry`` registers them.
 """
 
-from shared.core.case import Case, Check, DatasetSpec
+from shared.core import canned
+from shared.core.case import Case, Check, DatasetSpec, Init, InitSpec
 
 # Every FTRL setting explicit on both sides (TF1 FtrlOptimizer defaults differ from Keras' in places).
 FTRL = {
@@ -107,3 +108,142 @@ CASES = [
         gauge=("c[",),
     ),
 ]
+
+
+
+# The canned Estimators train with V1 heads that SUM the loss over the batch, and with their own default
+# optimizers (LinearRegressor: FTRL 0.2; DNNRegressor: Adagrad 0.05; DNNLinearCombinedClassifier: FTRL
+# min(0.005, 1/sqrt(n columns)) for the linear part, Adagrad 0.001 for the deep part). The hyperparameters
+# state those defaults for the ports to set; the TF1 side checks them against what the Estimator really built.
+CANNED_IMPLS = {"tf1": ["estimator"], "tf2": ["keras2", "keras3"]}
+CANNED_PLAN = {"shuffle": True, "plan_seed": 0}
+ADAGRAD = {"optimizer": "adagrad", "initial_accumulator_value": 0.1, "epsilon": 0.0}  # TF1's Adagrad has no epsilon
+BREAST_CANCER = {"package": "sklearn", "file": "datasets/data/breast_cancer.csv",
+                 "sha256": "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed"}  # sklearn 1.0.2 = 1.7.2
+DNN_HIDDEN = [32, 16]
+WIDE_HIDDEN = [16, 8]
+WIDE_EMBEDDING = 3
+WIDE_BUCKETS = 16
+
+
+def prefixed(prefix, settings):
+    """``settings`` with every key prefixed (the two optimizers of a wide & deep model)."""
+    return dict((prefix + k, v) for k, v in settings.items() if k != "loss_reduction")
+
+
+def identity(weights):
+    """The TF1 name map of a canned Estimator: its checkpoint names are the canonical ones."""
+    return dict((name, name) for name in weights)
+
+
+def canned_init(seed, shapes):
+    """The canned models' own initializers, drawn by the kit: glorot-uniform kernels, zero biases and linear
+    weights, and an embedding_column's truncated normal with stddev 1/sqrt(dimension)."""
+    weights = {}
+    for name, shape in shapes.items():
+        if name == canned.EMBEDDING:
+            weights[name] = Init("truncated_normal", shape, stddev=1.0 / shape[1] ** 0.5)
+        elif name.startswith("dnn/") and name.endswith("kernel"):
+            weights[name] = Init("glorot_uniform", shape)
+        else:
+            weights[name] = Init("zeros", shape)
+    return InitSpec(seed, weights)
+
+
+DNN_WEIGHTS = canned.dnn_weights(len(canned.DNN_INPUTS), DNN_HIDDEN)
+WIDE_WEIGHTS = dict(canned.dnn_weights(len(canned.WIDE_NUMERIC) + WIDE_EMBEDDING, WIDE_HIDDEN),
+                    **canned.wide_weights(WIDE_BUCKETS))
+WIDE_WEIGHTS[canned.EMBEDDING] = (len(canned.VOCABULARIES["smooth_band"]), WIDE_EMBEDDING)
+LINEAR_KERAS = {"linear_model/kernel[0:5]": canned.LINEAR + "age_bucketized/weights",  # sorted columns, one kernel
+                "linear_model/kernel[5:6]": canned.LINEAR + "income/weights",
+                "linear_model/kernel[6:11]": canned.LINEAR + "region/weights",
+                "linear_model/bias": canned.LINEAR + "bias_weights"}
+
+
+def wide_keras(embedding, linear_rows):
+    """A wide & deep port's names: the deep layers by their canned names, the embedding, one linear kernel's rows."""
+    table = dict((n[len("dnn/"):], n) for n in WIDE_WEIGHTS if n.startswith("dnn/hiddenlayer") or n.startswith("dnn/logits"))
+    table[embedding] = canned.EMBEDDING
+    table["linear_model/bias"] = canned.LINEAR + "bias_weights"
+    start = 0
+    for column in linear_rows:
+        rows = WIDE_WEIGHTS[canned.LINEAR + column + "/weights"][0]
+        table["linear_model/kernel[%d:%d]" % (start, start + rows)] = canned.LINEAR + column + "/weights"
+        start += rows
+    return table
+
+
+WIDE_NAMES = {
+    "tf1": identity(WIDE_WEIGHTS),
+    # DenseFeatures sorts its columns by name, and 'area_band_X_texture_band_indicator' < 'area_band_indicator'
+    "tf2/keras2": wide_keras("input_layer/smooth_band_embedding/embedding_weights",
+                             [canned.CROSS, "area_band", "texture_band"]),
+    "tf2/keras3": wide_keras("smooth_band_embedding/kernel", ["area_band", canned.CROSS, "texture_band"]),
+}
+WIDE_HP = dict(prefixed("linear_", dict(FTRL, learning_rate=0.005)), **prefixed("dnn_", dict(ADAGRAD, learning_rate=0.001)))
+WIDE_HP.update(loss_reduction="sum", hidden_units=WIDE_HIDDEN, activation="relu", embedding_dimension=WIDE_EMBEDDING,
+               hash_bucket_size=WIDE_BUCKETS, epochs=30, batch_size=64, **CANNED_PLAN)
+
+CASES.extend([
+    Case(
+        name="canned_linear",
+        description="tf.estimator.LinearRegressor (bucketized, numeric, categorical columns; its default FTRL 0.2 "
+                    "and SUM loss) vs tf_keras DenseFeatures + LinearModel and Keras 3 preprocessing layers",
+        dataset=DatasetSpec("canned_linear", "canned_linear", {"n": 450, "noise": 0.5, "seed": 2019}),
+        hyperparameters=dict(FTRL, loss_reduction="sum", epochs=40, batch_size=100, **CANNED_PLAN),
+        impls=CANNED_IMPLS,
+        reference="tf1/estimator",
+        checks=[
+            Check("weights", 5e-6, "same batches, zero start and FTRL settings; float32 sum order over 200 steps: "
+                                  "5.4e-7 measured (weights move up to 1.4); Keras' mean reduction instead: 7.4e-2"),
+            Check("predictions", 5e-6, "probe predictions of the trained models: 4.8e-7 measured"),
+            Check("loss", 2e-7, "full-data MSE per epoch, numpy float64 from each side's weights: 2.2e-8 measured"),
+        ],
+        names={"tf1": identity(canned.LINEAR_WEIGHTS), "tf2": LINEAR_KERAS},
+        forward=canned.forward_linear,
+        label="y",
+    ),
+    Case(
+        name="canned_dnn",
+        description="tf.estimator.DNNRegressor(hidden_units=[32, 16]) with its defaults (Adagrad 0.05, ReLU, SUM), "
+                    "warm-started from the kit's glorot init, vs tf_keras and Keras 3 Dense stacks",
+        dataset=DatasetSpec("canned_dnn", "canned_dnn", {"n": 500, "noise": 0.3, "seed": 2019}),
+        hyperparameters=dict(ADAGRAD, learning_rate=0.05, loss_reduction="sum", hidden_units=DNN_HIDDEN,
+                             activation="relu", epochs=40, batch_size=100, **CANNED_PLAN),
+        impls=CANNED_IMPLS,
+        reference="tf1/estimator",
+        checks=[
+            Check("weights", 1e-5, "same batches, shared start and Adagrad settings; float32 matmul order over 200 "
+                                  "steps through two ReLU layers: 1.2e-6 measured (weights move up to 0.55); Keras' "
+                                  "mean reduction instead: 0.51"),
+            Check("predictions", 1e-5, "probe predictions of the trained nets: 9.8e-7 measured"),
+            Check("loss", 5e-7, "full-data MSE per epoch, numpy float64 from each side's weights: 8.0e-8 measured"),
+        ],
+        init=canned_init(1, DNN_WEIGHTS),
+        names={"tf1": identity(DNN_WEIGHTS), "tf2": dict((n[len("dnn/"):], n) for n in DNN_WEIGHTS)},
+        forward=canned.forward_dnn,
+        label="y",
+    ),
+    Case(
+        name="canned_widedeep",
+        description="tf.estimator.DNNLinearCombinedClassifier on scikit-learn's breast-cancer table (linear: two bands "
+                    "and their cross, FTRL; deep: six numerics and an embedded band, Adagrad; sigmoid cross-entropy, "
+                    "SUM) vs tf_keras WideDeepModel and a Keras 3 model with two optimizers",
+        dataset=DatasetSpec("breast_cancer", "breast_cancer", BREAST_CANCER),
+        hyperparameters=WIDE_HP,
+        impls=CANNED_IMPLS,
+        reference="tf1/estimator",
+        checks=[
+            Check("weights", 1e-6, "same batches, shared start, FTRL and Adagrad settings; float32 rounding over 270 small "
+                                  "steps (lr 0.005 and 0.001, weights move up to 0.15): 8.9e-8 measured; mean reduction "
+                                  "instead: 7.4e-2"),
+            Check("predictions", 5e-6, "probe logits of the trained models (deep plus linear part): 4.8e-7 measured"),
+            Check("loss", 3e-7, "full-data sigmoid cross-entropy per epoch, numpy float64 from each side's weights "
+                                "and its own crossed buckets: 3.1e-8 measured"),
+        ],
+        init=canned_init(2, WIDE_WEIGHTS),
+        names=WIDE_NAMES,
+        label="label",
+        loss="logloss",
+    ),
+])

@@ -7,6 +7,7 @@ canonical weight nothing provides, so a wrong or partial map fails loudly instea
 """
 
 import math
+import re
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from shared.core.errors import RegistryError
 
 Weights = Dict[str, np.ndarray]
+SLICE = re.compile(r"^(.*)\[(\d+):(\d+)\]$")  # a name map key for rows a:b of a variable
 
 
 def as_arrays(weights: Mapping[str, Any]) -> Weights:
@@ -62,7 +64,12 @@ def max_abs_change(start: Mapping[str, Any], end: Mapping[str, Any]) -> float:
 
 
 class NameMap(object):
-    """One implementation's table ``{its variable name: canonical name}``, with coverage checked both ways."""
+    """One implementation's table ``{its variable name: canonical name}``, with coverage checked both ways.
+
+    A key ``name[a:b]`` maps rows ``a`` to ``b - 1`` (first axis) of a variable to one canonical weight,
+    for a port that concatenates several of the reference's variables into one kernel; the slices of a
+    variable must cover all of its rows, each once.
+    """
 
     def __init__(self, run_key: str, table: Mapping[str, str], canonical: Optional[Mapping[str, Any]] = None) -> None:
         self.run_key = run_key
@@ -92,11 +99,45 @@ class NameMap(object):
         """A variable name without the ``:0`` output suffix that TF1 and tf_keras add."""
         return name[:-2] if name.endswith(":0") else name
 
+    @staticmethod
+    def rows(entry: str) -> Tuple[str, Optional[Tuple[int, int]]]:
+        """``("kernel", (0, 16))`` for a table key ``kernel[0:16]``; ``(name, None)`` for a whole variable."""
+        match = SLICE.match(entry)
+        if match is None:
+            return entry, None
+        return match.group(1), (int(match.group(2)), int(match.group(3)))
+
+    def _by_variable(self) -> Dict[str, List[Tuple[Optional[Tuple[int, int]], str]]]:
+        """Per variable, its ``(rows or None, canonical name)`` entries, slices in row order."""
+        out = {}  # type: Dict[str, List[Tuple[Optional[Tuple[int, int]], str]]]
+        for entry, canonical in self.table.items():
+            base, rows = self.rows(entry)
+            out.setdefault(base, []).append((rows, canonical))
+        for base, parts in out.items():
+            if len(parts) > 1 and any(rows is None for rows, _ in parts):
+                raise RegistryError(
+                    "%s: the name map maps variable %r both whole and by rows" % (self.run_key, base),
+                    expected="either '%s' or row slices '%s[a:b]'" % (base, base),
+                    found=", ".join(sorted(e for e in self.table if self.rows(e)[0] == base)),
+                    fix="fix the case's names table",
+                )
+            parts.sort(key=lambda p: p[0] or (0, 0))
+            ends = [0] + [rows[1] for rows, _ in parts if rows is not None]
+            if parts[0][0] is not None and any(rows[0] != end for (rows, _), end in zip(parts, ends)):
+                raise RegistryError(
+                    "%s: the row slices of %r do not follow each other from row 0" % (self.run_key, base),
+                    expected="slices [0:a], [a:b], [b:c], ... each row once",
+                    found=", ".join("[%d:%d] -> %r" % (r[0], r[1], c) for r, c in parts),
+                    fix="fix the case's names table",
+                )
+        return out
+
     def to_canonical(self, live: Mapping[str, Any]) -> Weights:
         """The model's variables (``name -> value``) by canonical name; unmapped or missing variables are errors."""
         found = dict((self.key(k), v) for k, v in live.items())
-        unmapped = sorted(set(found) - set(self.table))
-        unused = sorted(set(self.table) - set(found))
+        by_variable = self._by_variable()
+        unmapped = sorted(set(found) - set(by_variable))
+        unused = sorted(set(by_variable) - set(found))
         if unmapped or unused:
             raise RegistryError(
                 "%s: the model's variables and the name map do not match" % self.run_key,
@@ -106,7 +147,24 @@ class NameMap(object):
                 fix="map each variable to a canonical name in the case's names table (model variables are: %s)" % (
                     ", ".join(repr(n) for n in sorted(found))),
             )
-        out = dict((self.table[k], np.asarray(v)) for k, v in found.items())
+        out = {}  # type: Weights
+        for name, value in found.items():
+            value = np.asarray(value)
+            parts = by_variable[name]
+            if parts[0][0] is None:
+                out[parts[0][1]] = value
+                continue
+            covered = parts[-1][0][1]
+            if not value.ndim or covered != value.shape[0]:
+                raise RegistryError(
+                    "%s: the row slices of %r cover %d row(s) of its %s" % (
+                        self.run_key, name, covered, "%d" % value.shape[0] if value.ndim else "none (a scalar)"),
+                    expected="slices covering every row of %r, shape %s" % (name, list(value.shape)),
+                    found=", ".join("[%d:%d] -> %r" % (r[0], r[1], c) for r, c in parts),
+                    fix="map every row of the variable to a canonical weight in the case's names table",
+                )
+            for (a, b), canonical in parts:
+                out[canonical] = value[a:b]
         self._check_shapes(out)
         return out
 
@@ -120,7 +178,11 @@ class NameMap(object):
                 found="values for: " + ", ".join(sorted(weights)),
                 fix="declare them in the case's init",
             )
-        return dict((var, np.asarray(weights[canon])) for var, canon in self.table.items())
+        out = {}  # type: Dict[str, np.ndarray]
+        for name, parts in self._by_variable().items():
+            values = [np.asarray(weights[canonical]) for _, canonical in parts]
+            out[name] = values[0] if parts[0][0] is None else np.concatenate(values, axis=0)
+        return out
 
     def _check_shapes(self, out: Mapping[str, Any]) -> None:
         if self.canonical is None:
@@ -160,6 +222,13 @@ def draw(spec) -> Weights:
         elif init.kind == "uniform":
             limit = init.params.get("limit", 0.05)
             value = rs.uniform(-limit, limit, size=shape)
+        elif init.kind == "truncated_normal":
+            stddev = init.params.get("stddev", 1.0)
+            value = rs.normal(scale=stddev, size=shape)
+            outside = np.abs(value) > 2.0 * stddev
+            while outside.any():
+                value[outside] = rs.normal(scale=stddev, size=int(outside.sum()))
+                outside = np.abs(value) > 2.0 * stddev
         else:
             value = rs.normal(scale=init.params.get("stddev", 1.0), size=shape)
         out[name] = np.asarray(value, dtype=np.float64).astype(np.float32)

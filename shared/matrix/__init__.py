@@ -5,6 +5,8 @@ package in its own venv (``.nox/<venv>``, the one ``nox -s <env>`` would use) on
 data; the comparison is the kit's usual one, so every run is checked against TF 1.15 (``strict``,
 ``predictions``, ``loss``), against the same implementation on the current TF 2.x (``env``) and
 against the committed baselines; an implementation an env cannot run is skipped with the reason.
+Like ``nox -s tf1 tf2``, the rollback step follows the sides: once the TF1 home env has run, TF 1.15
+restores the weights every TF 2.x env of the run wrote as a TF1 checkpoint.
 """
 
 import argparse
@@ -37,6 +39,37 @@ def selected(names: Optional[Sequence[str]], only: bool = False) -> List[Env]:
 
 def side_command(python: str, e: Env, results: str, kit_args: Sequence[str]) -> List[str]:
     return [python, "-m", e.package, "--env", e.name, "--lock", e.lock_path(), "--results", results] + list(kit_args)
+
+
+def rollback_command(python: str, results: str, kit_args: Sequence[str]) -> List[str]:
+    """The rollback step in the TF1 home env's interpreter, with the side options the envs ran with."""
+    return [python, "-m", SIDES["tf1"].package + ".artifacts", "--results", results] + list(kit_args)
+
+
+def roll_back(envs: Sequence[Env], pythons: Dict[str, str], runs: Sequence[Dict[str, object]], results: str,
+              kit_args: Sequence[str], log: Callable[[str], None]) -> Optional[Dict[str, object]]:
+    """Run the rollback step after the sides when the TF1 home env ran cleanly next to a TF 2.x env (else None).
+
+    The TF1 home env's run replaces its side's folder, restored checkpoints included, so without this step
+    the comparison would find every TF2 model's rollback checkpoint unrestored."""
+    home = SIDES["tf1"].home_env
+    ran = dict((r["env"], r["exit"]) for r in runs)
+    if ran.get(home) != 0 or not any(e.side == "tf2" and ran.get(e.name) == 0 for e in envs):
+        return None
+    log_path = os.path.join(results, "matrix", "rollback.log")
+    t0 = time.perf_counter()
+    with open(log_path, "w") as handle:
+        proc = subprocess.Popen(rollback_command(pythons[home], results, kit_args), stdout=handle,
+                                stderr=subprocess.STDOUT)
+        try:
+            code = proc.wait(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = 124
+    wall = time.perf_counter() - t0
+    log("rollback: exit %d in %.1f s (log %s)" % (code, wall, log_path))
+    return {"env": "rollback", "exit": code, "wall_s": wall, "log": os.path.relpath(log_path, results)}
 
 
 def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Callable[[str], None]) -> Dict[str, object]:
@@ -78,8 +111,9 @@ def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], j
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         runs = list(pool.map(lambda e: run_env(e, pythons[e.name], results, kit_args, log), envs))
+    rolled = roll_back(envs, pythons, runs, results, kit_args, log)
     run_s = time.perf_counter() - t0
-    failed = [r["env"] for r in runs if r["exit"] != 0]
+    failed = [r["env"] for r in runs + ([rolled] if rolled else []) if r["exit"] != 0]
     if not with_compare:
         log("matrix: ran %s in %.1f s; compare with: nox -s compare -- --results %s" % (
             ", ".join(e.name for e in envs), run_s, results))
@@ -90,7 +124,7 @@ def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], j
     print(compare.table(summary))
     record = {"envs": [e.name for e in envs], "jobs": jobs, "build_s": build_s, "run_s": run_s,
               "sum_of_env_runs_s": sum(r["wall_s"] for r in runs), "wall_s": time.perf_counter() - started,
-              "runs": runs, "passed": summary["passed"]}
+              "runs": runs, "rollback": rolled, "passed": summary["passed"]}
     atomic.write_json(os.path.join(results, "matrix.json"), record)
     log("report: %s" % report.write(results, summary))
     log("matrix: env runs %.1f s in all, %.1f s wall with %d at a time; builds %.1f s" % (

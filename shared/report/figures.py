@@ -54,7 +54,7 @@ def draw_plots(root: str, summary: Mapping[str, Any]) -> Tuple[Dict[str, List[tu
                      "Full-data loss after every epoch, every implementation on one log axis (dashed red: the "
                      "oracle's minimum). Right: how far above that minimum each run still is.",
                      lambda: plots.losses(case, ref_id, [(rid, r.get("loss_history") or []) for rid, r in runs],
-                                          oracle.get("mse"))))
+                                          oracle.get("mse"), spec.get("loss") or "mse")))
         blocks = []  # type: List[tuple]
         if ref is None:
             blocks.append(para(("b", "No coefficient plots: "), "the reference run ", code(ref_id),

@@ -201,8 +201,11 @@ def differences(case: str, ref_id: str, ref: Mapping[str, float], runs: Sequence
     return _png(fig)
 
 
+LOSS_NAMES = {"mse": "MSE", "logloss": "sigmoid cross-entropy"}
+
+
 def losses(case: str, ref_id: str, histories: Sequence[Tuple[str, Sequence[float]]],
-           oracle_mse: Optional[float]) -> bytes:
+           oracle_mse: Optional[float], loss: str = "mse") -> bytes:
     """Every run's full-data loss per epoch on one log axis, and the excess over the oracle's minimum."""
     fig, (ax, eax) = _figure(11.5, 4.2, 2)
     drawn = 0
@@ -222,7 +225,7 @@ def losses(case: str, ref_id: str, histories: Sequence[Tuple[str, Sequence[float
                 eax.plot([p[0] for p in ex], [p[1] for p in ex], color=colour, lw=width, ls=style, label=name)
     ax.set_title("%s: training loss (full data, every epoch)" % case)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (MSE)")
+    ax.set_ylabel("loss (%s)" % LOSS_NAMES.get(loss, loss))
     if oracle_mse is not None and oracle_mse > 0:
         ax.axhline(oracle_mse, color="#d62728", ls="--", lw=1, label="oracle minimum %.4g" % oracle_mse)
     if drawn:

@@ -120,3 +120,24 @@ def test_markdown_page_states_targets_floor_and_sweep():
     assert "| 1000000 rows x 10000 items trains in every implementation under 4 GiB | peak 900 MiB | yes |" in text
     assert "| 1000000 | 10000 | tf2/keras2 | 10.00 | 11.00 | 900 |  |" in text
     assert "**x1.60** (target x1.5)" in text and "| x | 2.0 | 1.0 | yes | faster |" in text
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("side", ["tf1", "tf2"])
+def test_the_floor_trains_every_registered_case_bare(side, tmp_path):
+    """The floor counts each case once per implementation of its side, the canned cases' networks included."""
+    from shared.core.registry import all_cases
+
+    python = os.environ.get("TFKIT_%s_PYTHON" % side.upper())
+    if not python or not os.path.exists(python):
+        pytest.skip("TFKIT_%s_PYTHON is not set to a built env: run 'nox -s tf1 tf2' then 'nox -s tests'" % side.upper())
+    root = str(tmp_path / "r")
+    subprocess.check_call([python, "-m", "shared", "prepare", "--results", root], cwd=REPO, stdout=subprocess.DEVNULL)
+    proc = subprocess.run([python, "-m", bench.SIDES[side] + ".bench", "floor", "--results", root], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    got = bench.parse_mark(proc.stdout)
+    assert proc.returncode == 0 and got is not None, proc.stdout[-2000:]
+    cases = dict((c.name, c) for c in all_cases())
+    assert sorted(got["cases"]) == sorted(cases)
+    for name, measured in got["cases"].items():
+        assert measured["impls"] == len(cases[name].impls[side]) and measured["bare_s"] > 0

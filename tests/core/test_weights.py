@@ -74,3 +74,44 @@ def test_shared_init_is_deterministic_float32_within_glorot_limits():
 def test_max_abs_change():
     assert max_abs_change({"k": np.zeros(2)}, {"k": np.array([0.0, -0.5])}) == 0.5
     assert max_abs_change({"k": np.zeros(2)}, {"k": np.zeros(2)}) == 0.0
+
+
+SLICED = {"kernel[0:2]": "area", "kernel[2:5]": "cross", "kernel[5:6]": "texture", "bias": "bias"}
+PARTS = {"area": np.zeros((2, 1)), "cross": np.zeros((3, 1)), "texture": np.zeros((1, 1)), "bias": np.zeros(1)}
+
+
+def test_row_slices_of_one_kernel_map_to_several_weights_and_back():
+    names = NameMap("wd/tf2/keras3", SLICED, PARTS)
+    kernel = np.arange(6.0).reshape(6, 1)
+    out = names.to_canonical({"kernel": kernel, "bias": np.ones(1)})
+    assert out["cross"].ravel().tolist() == [2.0, 3.0, 4.0] and out["texture"].ravel().tolist() == [5.0]
+    back = names.from_canonical(out)
+    assert sorted(back) == ["bias", "kernel"] and back["kernel"].ravel().tolist() == kernel.ravel().tolist()
+
+
+def test_rows_no_slice_maps_are_refused_naming_the_variable():
+    names = NameMap("wd/tf2/keras3", SLICED, PARTS)
+    with pytest.raises(RegistryError, match="row slices of 'kernel' cover 6 row\\(s\\) of its 7"):
+        names.to_canonical({"kernel": np.zeros((7, 1)), "bias": np.ones(1)})
+
+
+def test_slices_with_a_gap_or_mixed_with_the_whole_variable_are_refused():
+    with pytest.raises(RegistryError, match="do not follow each other"):
+        NameMap("x", {"kernel[0:2]": "area", "kernel[3:5]": "cross", "kernel[5:6]": "texture", "bias": "bias"},
+                PARTS).to_canonical({"kernel": np.zeros((6, 1)), "bias": np.ones(1)})
+    with pytest.raises(RegistryError, match="both whole and by rows"):
+        NameMap("x", {"kernel[0:2]": "area", "kernel": "cross", "k2": "texture", "bias": "bias"},
+                PARTS).to_canonical({"kernel": np.zeros((6, 1)), "bias": np.ones(1)})
+
+
+def test_slices_in_the_wrong_order_are_a_shape_error():
+    swapped = {"kernel[0:3]": "area", "kernel[3:5]": "cross", "kernel[5:6]": "texture", "bias": "bias"}
+    with pytest.raises(RegistryError, match="shapes differ"):
+        NameMap("x", swapped, PARTS).to_canonical({"kernel": np.zeros((6, 1)), "bias": np.ones(1)})
+
+
+def test_truncated_normal_init_stays_within_two_standard_deviations():
+    spec = InitSpec(2, {"e": Init("truncated_normal", (500, 3), stddev=0.5)})
+    e = draw(spec)["e"]
+    assert e.dtype == np.float32 and np.all(np.abs(e) <= 1.0) and 0.3 < e.std() < 0.5
+    assert np.array_equal(e, draw(spec)["e"])

@@ -11,6 +11,22 @@ from shared.core.registry import PACKAGES
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def own_registry():
+    """Each test module sees the kit's cases and the folders it loads itself: a folder one module loads (the mlp
+    example) must not join another module's comparisons of every registered case."""
+    from shared.core import registry
+
+    registry.all_cases()
+    saved = (registry.OrderedDict(registry._REGISTRY), list(registry._FOLDERS), dict(registry._MODULES))
+    yield
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved[0])
+    registry._FOLDERS[:] = saved[1]
+    registry._MODULES.clear()
+    registry._MODULES.update(saved[2])
+
+
 def _python(side):
     path = os.environ.get("TFKIT_%s_PYTHON" % side.upper())
     if not path or not os.path.exists(path):

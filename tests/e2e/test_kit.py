@@ -95,9 +95,11 @@ def test_cuda_without_a_gpu_is_an_error_not_a_cpu_run(pythons, twin_runs, tmp_pa
     root = str(tmp_path / "r")
     shutil.copytree(twin_runs[0], root)
     package = PACKAGES[side]
+    path = results.result_path(root, side, "linear", get_case("linear").impls[side][0])
+    before = open(path).read()
     out = kit(pythons[side], package, "--results", root, "--cases", "linear", "--device", "cuda")
     assert out.returncode == 2 and "sees no GPU" in out.stdout
-    assert not os.path.exists(results.result_path(root, side, "linear", get_case("linear").impls[side][0]))
+    assert open(path).read() == before, "no CPU result written; the previous complete side stays (staged swap)"
 
 
 def test_corrupted_data_is_refused_by_the_env_naming_both_checksums(pythons, twin_runs, tmp_path):

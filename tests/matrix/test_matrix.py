@@ -45,3 +45,38 @@ def test_heatmap_cells_take_the_worst_comparison_and_the_skip_reason():
     assert grid[("tf2-215", "c/k")]["baseline"]["passed"] is False
     assert grid[("tf2-215", "c/k3")]["skipped"] == "needs keras3"
     assert report_matrix.shown(summary)
+
+
+def _runs(**exits):
+    return [{"env": name.replace("_", "-"), "exit": code} for name, code in exits.items()]
+
+
+@pytest.mark.parametrize("exits, expected", [
+    (dict(tf1=0, tf2=0), True),
+    (dict(tf1=0, tf2_215=0), True),          # any TF 2.x env's checkpoints are restored, not only the home one's
+    (dict(tf1=1, tf2=0), False),             # the TF1 side failed: nothing restores the checkpoints
+    (dict(tf1=0, tf2=1), False),             # no TF 2.x env ran cleanly: nothing to restore
+    (dict(tf1=0, tf1_on_215=0), False),      # the TF1 code on a TF 2.x pin writes no rollback checkpoint
+])
+def test_the_rollback_step_follows_the_sides_when_tf1_and_a_tf2_env_ran(tmp_path, monkeypatch, exits, expected):
+    calls = []
+
+    class Proc:
+        def __init__(self, cmd, **kw):
+            calls.append(cmd)
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(matrix.subprocess, "Popen", Proc)
+    (tmp_path / "matrix").mkdir()
+    runs = _runs(**exits)
+    envs = matrix.selected([r["env"] for r in runs], only=True)
+    pythons = dict((e.name, "py-" + e.name) for e in envs)
+    rolled = matrix.roll_back(envs, pythons, runs, str(tmp_path), ["--cases", "mlp"], lambda m: None)
+    assert (rolled is not None) == expected
+    if expected:
+        assert calls == [["py-tf1", "-m", "legacy_tf1.artifacts", "--results", str(tmp_path), "--cases", "mlp"]]
+        assert rolled["exit"] == 0 and rolled["log"] == "matrix/rollback.log"
+    else:
+        assert calls == []

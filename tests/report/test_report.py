@@ -401,3 +401,30 @@ def test_report_modules_import_matplotlib_lazily():
     probe = ("import sys, pkgutil, importlib, shared.report; [importlib.import_module('shared.report.' + m.name) "
              "for m in pkgutil.iter_modules(shared.report.__path__)]; assert 'matplotlib' not in sys.modules, 'eager import'")
     subprocess.run([sys.executable, "-c", probe], cwd=REPO, check=True)
+
+
+def test_a_case_of_tensors_without_an_oracle_is_drawn_and_has_no_oracle_section(root, make_result):
+    """canned_dnn: weight tensors drawn element by element, predictions and loss sections, no oracle heading."""
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from shared.core import data
+    from shared.core.registry import get_case
+    from shared.core.weights import to_json
+
+    case = get_case("canned_dnn")
+    init = data.load_init(root, case)
+    rows = data.load_probe(root, case).n_rows
+    for side, impls in case.impls.items():
+        for i, impl in enumerate(impls):
+            weights = dict((n, v + 1e-7 * i) for n, v in init.items())
+            make_result(root, side, case.name, impl, to_json(weights), probe_sha256=data.probe_sha(root, "canned_dnn"),
+                        init_sha256=data.init_sha(root, case), predictions=list(np.linspace(0, 1, rows) + 1e-7 * i))
+    summary = compare.summarize(root, ["canned_dnn"])
+    assert summary["passed"], compare.table(summary)
+    path = report.write(root, summary, plots=True)
+    with open(path, encoding="utf-8") as f:
+        md = f.read()
+    section = md.split("## Case `canned_dnn`")[1]
+    assert "not drawn" not in section and "Against the oracle" not in section
+    assert "### Probe predictions against the reference" in section and "](plots/canned_dnn_coefficients.png)" in section
