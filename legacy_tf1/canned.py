@@ -20,7 +20,7 @@ from shared.core.errors import TrainingError
 from shared.core.results import Trained
 from shared.core.weights import max_abs_change
 
-from legacy_tf1 import settings
+from legacy_tf1 import distribute, settings
 from legacy_tf1.device import session_config
 from legacy_tf1.feeding import columns_of, estimator_loop, plan_input_fn, predict_from
 
@@ -178,10 +178,13 @@ def check_start(run_key: str, start: Mapping[str, Any], init: Mapping[str, Any])
 
 
 def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List[str], key: str = "predictions",
-          more: Optional[Dict[str, Any]] = None) -> Trained:
+          more: Optional[Dict[str, Any]] = None, replicas: Optional[int] = None) -> Trained:
     """Train the canned Estimator ``make(config, warm_start)`` through the plan, from the shared start when the case
     has one; weights by canonical name per epoch, its own probe predictions at the end and from the start (``key``),
-    and its effective settings (``more`` adds some the case measured itself)."""
+    and its effective settings (``more`` adds some the case measured itself).
+
+    ``replicas`` trains it as ``legacy_tf1.distribute`` does (``RunConfig(train_distribute=MirroredStrategy)`` over
+    that many CPUs, none for 1; each plan batch split between them) and records what the replicas did."""
     from legacy_tf1.compat import tf
 
     folder = tempfile.mkdtemp(prefix="tfkit-start-")
@@ -200,9 +203,20 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
         estimator = make(config, warm)
         seen["head"] = head_of(estimator)
         watch_loss(seen["head"], seen)
+        if run is not None:
+            run.watch(seen["head"])
         return estimator
 
-    input_fn, feed = plan_input_fn(job.dataset, job.plan, strings, floats, label=job.case.label)
+    if replicas is None:
+        run, options = None, {}
+        input_fn, feed = plan_input_fn(job.dataset, job.plan, strings, floats, label=job.case.label)
+        hooks = [feed]
+    else:
+        run = distribute.Run(replicas)
+        options = {"run_config": run.run_config()}
+        label = job.dataset.floats(job.case.label).astype(np.float32).reshape(-1, 1)
+        input_fn = run.input_fn(columns_of(job.dataset, strings, floats), label, job.plan)
+        hooks = run.hooks()
     probe = columns_of(job.probe, strings, floats)
 
     def keep(estimator, trajectory):
@@ -211,8 +225,8 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
 
     try:
         with built_optimizers() as built:
-            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep,
-                                                                final_checkpoint=False)
+            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, hooks + [Graph()], keep,
+                                                                final_checkpoint=False, **options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.init is not None:
@@ -222,7 +236,11 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
         used["initializers"] = initializers(graphs[0])  # checkpoint names: the canned cases' canonical ones
     used.update(more or {})
     check_declared(job.run_key, used, job.hp)
+    extra = {"device": trajectory.device}  # type: Dict[str, Any]
+    if run is not None:
+        extra["distribute"] = run.info()
+        used["distribute"] = run.settings(job.plan.batch_size)
     snapshots = trajectory.snapshots.mapped(job.canonical)
-    return Trained(snapshots[-1], snapshots, {"device": trajectory.device}, predictions=predictions,
+    return Trained(snapshots[-1], snapshots, extra, predictions=predictions,
                    start=job.canonical(trajectory.start), steps=trajectory.global_step, settings=used,
                    stages={"forward": forward, "first_step": job.canonical(trajectory.first_step)})

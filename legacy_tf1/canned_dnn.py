@@ -1,5 +1,7 @@
 """``tf.estimator.DNNRegressor(hidden_units=[32, 16])`` with its defaults, warm-started from the kit's shared start."""
 
+from typing import Optional
+
 from shared.core import canned
 from shared.core.datasets import DNN_FEATURES
 from shared.core.results import Trained
@@ -9,9 +11,10 @@ from legacy_tf1.canned import train
 IMPLS = ("estimator",)
 
 
-def run(job) -> Trained:
+def run(job, replicas: Optional[int] = None) -> Trained:
     """Adagrad 0.05, ReLU and the SUM reduction are its defaults; the columns are given in the file's order
-    (``input_layer`` sorts them by name, which fixes the rows of ``dnn/hiddenlayer_0/kernel``)."""
+    (``input_layer`` sorts them by name, which fixes the rows of ``dnn/hiddenlayer_0/kernel``). ``replicas``: under
+    ``train_distribute`` (``legacy_tf1.canned.train``)."""
     from legacy_tf1.compat import tf
 
     def make(config, warm):
@@ -20,4 +23,4 @@ def run(job) -> Trained:
                                          warm_start_from=warm)
 
     assert sorted(DNN_FEATURES) == canned.DNN_INPUTS
-    return train(job, make, [], DNN_FEATURES)
+    return train(job, make, [], DNN_FEATURES, replicas=replicas)

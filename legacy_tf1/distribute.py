@@ -17,6 +17,7 @@ What a distributed TF1 run needs beyond ``legacy_tf1.feeding``:
 - every replica's copy of each variable read at the end (they must be equal).
 """
 
+import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from shared.core.errors import RegistryError, TrainingError
 from shared.core.replicas import check as replicas_check
 from shared.core.replicas import loss_scale
+from shared.core.replicas import settings as distribute_settings
 
 from legacy_tf1.device import cpu_devices, current
 from legacy_tf1.device import session_config as base_session_config
@@ -189,3 +191,57 @@ class Replicas(object):
         return {"strategy": name[:-2] if name.endswith("V1") else name, "replicas": int(replicas),
                 "devices": devices, "copy_devices": sorted(set(d for cs in self.copies.values() for d, _ in cs)),
                 "copy_spread": spread, "loss_scale": self.loss_scale}
+
+
+class Run(object):
+    """One Estimator training on ``replicas`` replicas as a TF1 team set it up: the strategy (none for one), its
+    ``RunConfig`` arguments, the split input_fn, and what the replicas did (:class:`Replicas`).
+
+    A hand-written model_fn calls :meth:`note` after building its train op; a canned Estimator's head is
+    watched instead (:meth:`watch`), since its model_fn cannot be edited.
+    """
+
+    def __init__(self, replicas: int) -> None:
+        self.replicas = int(replicas)
+        self.strategy = strategy_for(self.replicas)
+        self.seen = Replicas()
+
+    def run_config(self) -> Dict[str, Any]:
+        return run_config(self.strategy, self.replicas)
+
+    def input_fn(self, features: Mapping[str, np.ndarray], label: np.ndarray, plan) -> Callable:
+        return split_input_fn(features, label, plan, self.replicas)
+
+    def hooks(self) -> List[Any]:
+        return self.seen.hooks()
+
+    def note(self, loss, per_example) -> None:
+        self.seen.note(loss, per_example)
+
+    def watch(self, head) -> None:
+        """Note each replica's training loss and per-example losses as ``head`` (a canned V1 head) builds its train op:
+        ``create_loss`` gives the per-example losses, ``create_estimator_spec`` returns after the optimizer scaled."""
+        from legacy_tf1.compat import tf
+
+        create_loss, create_spec = head.create_loss, head.create_estimator_spec
+        last = {}  # type: Dict[int, Any]  # by thread: the strategy builds each replica in a thread of its own
+
+        def loss(features, mode, logits, labels):
+            spec = create_loss(features, mode, logits, labels)
+            last[threading.current_thread().ident] = spec.unreduced_loss
+            return spec
+
+        def estimator_spec(**kwargs):
+            spec = create_spec(**kwargs)
+            if kwargs.get("mode") == tf.estimator.ModeKeys.TRAIN:
+                self.note(spec.loss, last.pop(threading.current_thread().ident))
+            return spec
+
+        head.create_loss, head.create_estimator_spec = loss, estimator_spec
+
+    def info(self) -> Dict[str, Any]:
+        return self.seen.info(self.strategy, self.replicas)
+
+    def settings(self, global_batch: int) -> Dict[str, Any]:
+        """The ``distribute`` block of the effective settings, the loss scale as measured at the first step."""
+        return distribute_settings(self.info()["strategy"], self.replicas, global_batch, self.seen.loss_scale)

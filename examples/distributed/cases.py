@@ -8,6 +8,10 @@ the plan's batch, split across the replicas; one replica and two must agree, and
 - ``pairshift_distributed``: the kit's pairshift (FTRL) as the TF1 Estimator with and without the
   strategy, and as Keras 3 ``fit``, Keras 2 ``fit`` and a custom loop (``strategy.run`` +
   ``tf.nn.compute_average_loss``) on one replica, two replicas, and two worker processes;
+- ``canned_dnn_distributed``: the kit's ``canned_dnn`` (``DNNRegressor(hidden_units=[32, 16])`` with its defaults,
+  warm-started from the shared glorot start: Adagrad 0.05, ReLU, the SUM of squared errors) with its
+  ``train_distribute`` strategy, against its Keras 3 and Keras 2 ports under ``MirroredStrategy`` and a
+  custom loop whose replicas each sum their share (the global batch's SUM, as the canned head trains);
 - ``mlp_distributed``: examples/mlp's network (tf.layers / Keras, Adam, shared glorot start) the same way;
 - ``pairshift_naive_loop``: the pitfall (``PITFALLS``, in the catalogue's form): a custom loop that
   averages the loss per replica (``naive``) against the right one (``faithful``). The naive loop's
@@ -19,6 +23,7 @@ Run it: ``nox -s distributed`` (its own results folder, results/distributed).
 import mlp_example  # this folder is on sys.path while the registry loads it
 
 from shared.core.case import Case, Check, DatasetSpec, Impl
+from shared.core.cases import CASES as KIT_CASES
 from shared.core.cases import PAIR_TRAINING
 
 MLP = mlp_example.module("cases")
@@ -45,6 +50,13 @@ PAIRSHIFT_IMPLS = {
             tf2("loop", "pairshift_loop"), tf2("loop_mirrored", "pairshift_loop"),
             tf2("loop_multiworker", "pairshift_multiworker")],
 }
+CANNED_DNN = next(case for case in KIT_CASES if case.name == "canned_dnn")  # its data, settings, start and names
+CANNED_DNN_IMPLS = {
+    "tf1": [tf1("estimator", "canned_dnn"), tf1("estimator_mirrored", "canned_dnn")],
+    "tf2": [tf2("keras3", "canned_dnn_fit"), tf2("keras3_mirrored", "canned_dnn_fit"),
+            tf2("keras2", "canned_dnn_fit", "keras2"), tf2("keras2_mirrored", "canned_dnn_fit", "keras2"),
+            tf2("loop", "canned_dnn_loop"), tf2("loop_mirrored", "canned_dnn_loop")],
+}
 ONE_VS_TWO = [("tf2/keras3", "tf2/keras3_mirrored"), ("tf2/keras2", "tf2/keras2_mirrored"), ("tf2/loop", "tf2/loop_mirrored")]
 
 CASES = [
@@ -59,6 +71,29 @@ CASES = [
                                        "4.8e-7 (2 vs 1 replica) and 8.3e-7 (TF2 vs TF1) measured, multi-worker 0")],
         model="pairshift",
         pairs=ONE_VS_TWO + [("tf2/loop_mirrored", "tf2/loop_multiworker")],
+    ),
+    Case(
+        name="canned_dnn_distributed",
+        description="canned_dnn (DNNRegressor [32, 16], Adagrad 0.05, SUM) on 1 and 2 replicas: Estimator "
+                    "train_distribute vs Keras 3 and Keras 2 fit, a loop",
+        dataset=CANNED_DNN.dataset,
+        hyperparameters=dict(CANNED_DNN.hyperparameters, replicas=REPLICAS),
+        impls=CANNED_DNN_IMPLS,
+        reference="tf1/estimator_mirrored",
+        checks=[
+            Check("weights", 1e-5, "same batches split in two, shared start, Adagrad settings and the global batch's SUM; "
+                                   "float32 sum and matmul order over 200 steps through two ReLU layers: 8.6e-7 (TF1 2 "
+                                   "vs 1), 6.6e-7 (Keras 3, loop) and 1.7e-6 (Keras 2) 2 vs 1, 1.3e-6 (TF2 vs TF1) "
+                                   "measured, as canned_dnn's own 1.2e-6"),
+            Check("predictions", 1e-5, "probe predictions of the trained nets: 8.3e-7 to 1.1e-6 measured"),
+            Check("loss", 5e-7, "full-data MSE per epoch, numpy float64 from each side's weights: 5.3e-8 to 9.3e-8 "
+                                "measured"),
+        ],
+        init=CANNED_DNN.init,
+        names=CANNED_DNN.names,
+        forward=CANNED_DNN.forward,
+        label=CANNED_DNN.label,
+        pairs=ONE_VS_TWO,
     ),
     Case(
         name="mlp_distributed",

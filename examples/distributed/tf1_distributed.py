@@ -1,4 +1,5 @@
-"""The TF 1.x side: the pairshift Estimator and examples/mlp's model_fn, with and without ``train_distribute``.
+"""The TF 1.x side: the pairshift Estimator, the canned DNNRegressor and examples/mlp's model_fn, with and without
+``train_distribute``.
 
 ``estimator`` trains on one replica (no strategy), ``estimator_mirrored`` under
 ``RunConfig(train_distribute=MirroredStrategy)`` over ``replicas`` logical CPUs; both read the same
@@ -26,24 +27,30 @@ def replicas(job) -> int:
     return int(job.hp["replicas"]) if job.impl.endswith("_mirrored") else 1
 
 
-def _train(job, model_fn: Callable, features: Dict[str, Any], label, read: Callable, seen, params=None,
+def _train(job, model_fn: Callable, features: Dict[str, Any], label, read: Callable, run, params=None,
            keep=None, checkpoints: bool = False):
     """The Estimator through the whole plan on this implementation's replicas; what the replicas did, checked."""
     from legacy_tf1.compat import tf
 
-    n = replicas(job)
-    strategy = distribute.strategy_for(n)
-    input_fn = distribute.split_input_fn(features, label, job.plan, n)
     trajectory, kept = estimator_loop(
-        lambda config: tf.estimator.Estimator(model_fn=model_fn, params=params, config=config), input_fn, job.plan,
-        read, seen.hooks(), keep, checkpoints, distribute.run_config(strategy, n))
-    return trajectory, kept, seen.info(strategy, n)
+        lambda config: tf.estimator.Estimator(model_fn=model_fn, params=params, config=config),
+        run.input_fn(features, label, job.plan), job.plan, read, run.hooks(), keep, checkpoints,
+        run_config=run.run_config())
+    return trajectory, kept, run.info()
 
 
 def _settings(recorded: Dict[str, Any], info: Dict[str, Any], job) -> Dict[str, Any]:
     out = dict(recorded)
     out["distribute"] = distribute_settings(info["strategy"], info["replicas"], job.plan.batch_size, info["loss_scale"])
     return out
+
+
+def canned_dnn(job) -> Trained:
+    """The kit's ``canned_dnn`` (``DNNRegressor`` warm-started from the shared start, its defaults), its own run with
+    this implementation's replicas."""
+    from legacy_tf1 import canned_dnn as kit
+
+    return kit.run(job, replicas=replicas(job))
 
 
 def pairshift(job) -> Trained:
@@ -53,7 +60,7 @@ def pairshift(job) -> Trained:
     hp, n = job.hp, replicas(job)
     items = job.dataset.items()
     columns = {"feature_columns": pairs.item_columns(items)}
-    seen, recorded = distribute.Replicas(), {}
+    run, recorded = distribute.Run(n), {}
 
     def model_fn(features, labels, mode):
         hot1, hot2 = pairs.one_hots(features, columns)
@@ -63,7 +70,7 @@ def pairshift(job) -> Trained:
         spec = pairs.regression_head(hp).create_estimator_spec(features=features, mode=mode, labels=labels,
                                                                optimizer=optimizer, logits=out)
         if mode == tf.estimator.ModeKeys.TRAIN:
-            seen.note(spec.loss, tf.square(out - labels))
+            run.note(spec.loss, tf.square(out - labels))
             recorded.update(settings.record(optimizer, "mse", hp["loss_reduction"], job.plan))
         return spec
 
@@ -73,7 +80,7 @@ def pairshift(job) -> Trained:
         return named(names, trainable(session, graph)["dense/kernel"])  # a strategy makes it a resource variable
 
     features = dict((c, job.dataset.strings(c)) for c in ("item1", "item2"))
-    trajectory, _, info = _train(job, model_fn, features, job.dataset.floats("dif").reshape(-1, 1), read, seen)
+    trajectory, _, info = _train(job, model_fn, features, job.dataset.floats("dif").reshape(-1, 1), read, run)
     return Trained(trajectory.snapshots[-1], trajectory.snapshots, {"device": trajectory.device, "distribute": info},
                    steps=trajectory.steps, start=dict((name, 0.0) for name in names),
                    settings=_settings(recorded, info, job), stages={"first_step": trajectory.first_step})
@@ -84,14 +91,14 @@ def mlp(job) -> Trained:
     from legacy_tf1.compat import tf
 
     example = mlp_example.module("tf1_mlp")
-    seen = distribute.Replicas()
+    run = distribute.Run(replicas(job))
 
     def model_fn(features, labels, mode, params):
         scope = tf.get_default_graph().get_name_scope()  # "replica_1" for the second replica's copy of the graph
         spec = example.model_fn(features, labels, mode, params)
         if mode == tf.estimator.ModeKeys.TRAIN:
             output = tf.get_default_graph().get_tensor_by_name((scope + "/" if scope else "") + "dense_2/BiasAdd:0")
-            seen.note(spec.loss, tf.square(output - labels))
+            run.note(spec.loss, tf.square(output - labels))
         return spec
 
     probe = probe_input_fn(job.probe, [], example.FEATURES)
@@ -102,7 +109,7 @@ def mlp(job) -> Trained:
     features = dict((c, job.dataset.floats(c)) for c in example.FEATURES)
     params = {"start": job.start_values(), "hp": job.hp, "plan": job.plan}
     trajectory, (predictions, forward), info = _train(
-        job, model_fn, features, job.dataset.floats("y").reshape(-1, 1), trainable, seen, params, keep, checkpoints=True)
+        job, model_fn, features, job.dataset.floats("y").reshape(-1, 1), trainable, run, params, keep, checkpoints=True)
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, {"device": trajectory.device, "distribute": info}, predictions=predictions,
                    start=job.init, steps=trajectory.steps,

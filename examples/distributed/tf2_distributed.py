@@ -1,4 +1,5 @@
-"""The TF 2.x side: Keras ``fit`` and a custom loop with ``strategy.run``, on one replica, two, and two workers.
+"""The TF 2.x side: Keras ``fit`` and a custom loop with ``strategy.run``, on one replica, two, and two workers
+(pairshift), and the kit's canned DNN port the same way on one replica and two.
 
 ``*_mirrored`` (and the pitfall's ``faithful`` and ``naive`` loops) run under ``MirroredStrategy``
 over ``replicas`` logical CPUs, ``loop_multiworker`` as that many ``MultiWorkerMirroredStrategy``
@@ -17,6 +18,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
 
+from shared.core.errors import RegistryError
 from shared.core.models import named
 from shared.core.replicas import loss_scale
 from shared.core.results import Snapshots, Trained
@@ -29,6 +31,7 @@ import mlp_example
 
 IMPLS = ("keras3", "keras3_mirrored", "keras2", "keras2_mirrored", "loop", "loop_mirrored", "loop_multiworker",
          "faithful", "naive")
+CANNED_LOSS_REDUCTIONS = ("sum", "mean")  # a custom loop's loss over the global batch, as the case states it
 WORKER = "tf2_distributed:pairshift_worker"
 
 
@@ -99,11 +102,13 @@ def mlp_fit(job) -> Trained:
 
 # ---------------------------------------------------------------- custom loops
 def custom_loop(strategy, forward: Callable, variables: List[Any], optimizer, data, plan, read: Callable[[], Dict],
-                naive: bool) -> Tuple[Snapshots, Dict[str, Any], float]:
+                naive: bool, reduction: str = "mean") -> Tuple[Snapshots, Dict[str, Any], float]:
     """Train through the plan with ``strategy.run``; the weights after the first step and each epoch, the loss scale.
 
     Each replica's loss is ``compute_average_loss`` of its per-example losses over the global batch
-    (``naive``: their mean over its own share); ``optimizer.apply_gradients`` sums the replicas' gradients.
+    (``naive``: their mean over its own share); for ``reduction="sum"`` (a canned Estimator's SUM) their sum,
+    so the replicas' losses add up to the global batch's. ``optimizer.apply_gradients`` sums the replicas'
+    gradients.
     """
     import tensorflow as tf
 
@@ -112,6 +117,8 @@ def custom_loop(strategy, forward: Callable, variables: List[Any], optimizer, da
             per_example = tf.reshape(tf.square(forward(x) - y), [-1])
             if naive:
                 loss = tf.reduce_mean(per_example)
+            elif reduction == "sum":
+                loss = tf.reduce_sum(per_example)
             else:
                 loss = tf.nn.compute_average_loss(per_example, global_batch_size=plan.batch_size)
         grads = tape.gradient(loss, variables)
@@ -138,10 +145,11 @@ def custom_loop(strategy, forward: Callable, variables: List[Any], optimizer, da
     return snapshots, first, scale
 
 
-def _loop_settings(optimizer, plan) -> Dict[str, Any]:
+def _loop_settings(optimizer, plan, reduction: str = "mean") -> Dict[str, Any]:
     """A loop's effective settings: its optimizer as built, the MSE it writes by hand (a mean over the batch: the
-    global batch's in ``compute_average_loss``, the replica's own in ``naive``; ``distribute.loss_scale`` tells)."""
-    return {"optimizer": settings.optimizer(optimizer), "loss": {"function": "mse", "reduction": "mean"},
+    global batch's in ``compute_average_loss``, the replica's own in ``naive``; ``distribute.loss_scale`` tells;
+    or a sum)."""
+    return {"optimizer": settings.optimizer(optimizer), "loss": {"function": "mse", "reduction": reduction},
             "batch_size": plan.batch_size, "steps": plan.epochs * plan.batches_per_epoch, "dtype": "float32"}
 
 
@@ -223,3 +231,55 @@ def mlp_loop(job) -> Trained:
                       stages={"forward": forward, "first_step": first})
     return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)
 
+
+
+# ---------------------------------------------------------------- the canned DNN
+def canned_dnn_fit(job) -> Trained:
+    """The kit's ``canned_dnn`` port (Keras 3 or tf_keras, SUM, Adagrad as the case states), unchanged, inside the
+    strategy's scope: with ``reduction="sum"`` each replica's loss is its share's sum, which Keras leaves unscaled."""
+    from modern_tf2 import canned_dnn
+
+    inner = copy.copy(job)
+    inner.impl = "keras3" if job.impl.startswith("keras3") else "keras2"  # the implementation names the port knows
+    return distribute.trained_under(replicas(job), job.plan.batch_size, lambda: canned_dnn.run(inner))
+
+
+def canned_dnn_loop(job) -> Trained:
+    """The port's Keras 3 network and optimizer, from the shared start, in :func:`custom_loop` with the case's loss
+    reduction over the global batch (its SUM: each replica sums its share)."""
+    import keras
+
+    from shared.core.datasets import DNN_FEATURES
+
+    from modern_tf2 import canned as port
+    from modern_tf2 import canned_dnn
+
+    hp, n = job.hp, replicas(job)
+    if hp["loss_reduction"] not in CANNED_LOSS_REDUCTIONS:
+        raise RegistryError("%s: loss_reduction %r" % (job.run_key, hp["loss_reduction"]),
+                            expected="one of " + ", ".join(CANNED_LOSS_REDUCTIONS), found=repr(hp["loss_reduction"]),
+                            fix="declare loss_reduction='sum' (the canned head's) or 'mean'")
+    strategy = distribute.strategy_for(n)
+    with strategy.scope(), distribute.capture() as created:
+        model = canned_dnn.build(keras, "keras3", hp)
+        live = port.variables("keras3", model)
+        for name, value in job.start_for(dict((k, v.numpy()) for k, v in live.items())).items():
+            live[name].assign(value)
+        optimizer = port.optimizer(keras, hp)
+        optimizer.build(model.trainable_variables)
+    probe = port.inputs(job.probe.frame, [], DNN_FEATURES)
+    forward = np.asarray(model(probe), np.float64)[:, 0]
+
+    def read() -> Dict[str, Any]:
+        return job.canonical(dict((k, v.numpy()) for k, v in port.variables("keras3", model).items()))
+
+    label = job.dataset.floats(job.case.label).astype(np.float32).reshape(-1, 1)
+    data = plan_dataset(job.plan, port.inputs(job.dataset.frame, [], DNN_FEATURES), label)
+    snapshots, first, scale = custom_loop(strategy, model, model.trainable_variables, optimizer, data, job.plan, read,
+                                          naive=False, reduction=hp["loss_reduction"])
+    trained = Trained(snapshots[-1], snapshots, {"keras": keras.__version__},
+                      predictions=np.asarray(model(probe), np.float64)[:, 0], start=job.init,
+                      steps=int(optimizer.iterations.numpy()),
+                      settings=_loop_settings(optimizer, job.plan, hp["loss_reduction"]),
+                      stages={"forward": forward, "first_step": first})
+    return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)

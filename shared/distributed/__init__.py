@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 FOLDER = os.path.join("examples", "distributed")
 RESULTS = os.path.join("results", "distributed")
-PARITY = ("pairshift_distributed", "mlp_distributed")
+PARITY = ("pairshift_distributed", "canned_dnn_distributed", "mlp_distributed")
 PITFALL = "pairshift_naive_loop"
 NAIVE_RUN = "tf2/%s/naive" % PITFALL
 CAUSE = "distribute.loss_scale"

@@ -131,7 +131,7 @@ def test_the_distributed_folder_declares_its_variants_and_loads_beside_the_mlp_e
     from shared.core import runner
 
     cases = dict((c.name, c) for c in scratch_registry.load_folder(DISTRIBUTED))
-    assert sorted(cases) == ["mlp_distributed", "pairshift_distributed", "pairshift_naive_loop"]
+    assert sorted(cases) == ["canned_dnn_distributed", "mlp_distributed", "pairshift_distributed", "pairshift_naive_loop"]
     scratch_registry.load_folder(MLP)  # the network it borrows, loaded as well: no clash
     for case in cases.values():
         assert case.hyperparameters["replicas"] == 2 and case.hyperparameters["batch_size"] % 2 == 0
@@ -147,3 +147,7 @@ def test_the_distributed_folder_declares_its_variants_and_loads_beside_the_mlp_e
     module, function = importlib.import_module("tf2_distributed").WORKER.split(":")
     assert callable(getattr(importlib.import_module(module), function)), "the multi-worker run's worker target"
     assert cases["mlp_distributed"].dataset.to_dict() == scratch_registry.get_case("mlp").dataset.to_dict()
+    dnn, kit = cases["canned_dnn_distributed"], scratch_registry.get_case("canned_dnn")  # the kit's case, not a copy
+    assert dnn.dataset.to_dict() == kit.dataset.to_dict() and dnn.init is kit.init and dnn.names == kit.names
+    assert dnn.forward is kit.forward and dnn.hyperparameters == dict(kit.hyperparameters, replicas=2)
+    assert ("tf2/loop", "tf2/loop_mirrored") in dnn.pairs and dnn.reference == "tf1/estimator_mirrored"

@@ -33,6 +33,8 @@ GREEN = {
            "tf1/pairshift_distributed/estimator", 4.77e-7),
         _c("pairshift_distributed", "pair", "tf2/pairshift_distributed/loop_mirrored",
            "tf2/pairshift_distributed/loop_multiworker", 0.0),
+        _c("canned_dnn_distributed", "pair", "tf2/canned_dnn_distributed/loop",
+           "tf2/canned_dnn_distributed/loop_mirrored", 6.56e-7),
         _c("mlp_distributed", "strict", "tf1/mlp_distributed/estimator_mirrored", "tf2/mlp_distributed/loop_mirrored",
            2.38e-6),
         _c(PITFALL, "strict", REF, FAITHFUL, 8.34e-7),
@@ -71,7 +73,7 @@ def test_parity_green_and_the_naive_loop_red_for_its_cause_passes(judged):
     result = judged()
     assert result["passed"] and result["problems"] == []
     assert result["pitfall"]["red"] and result["pitfall"]["cause"] == "distribute.loss_scale 1.0 vs 2.0"
-    assert "PASSED: 3 parity comparisons, the pitfall red for its cause" in table(result)
+    assert "PASSED: 4 parity comparisons, the pitfall red for its cause" in table(result)
 
 
 def test_a_naive_loop_that_is_not_red_fails_the_session(judged):
@@ -122,10 +124,11 @@ def test_a_missing_multiworker_comparison_or_case_fails_the_session(judged):
 
     assert "no passing comparison of the multi-worker run" in judged(no_workers)["problems"][0]
 
-    def no_mlp(summary):
-        summary["comparisons"] = [c for c in summary["comparisons"] if c["case"] != "mlp_distributed"]
+    for name in ("canned_dnn_distributed", "mlp_distributed"):
+        def without(summary, name=name):
+            summary["comparisons"] = [c for c in summary["comparisons"] if c["case"] != name]
 
-    assert "mlp_distributed: no comparison was made" in judged(no_mlp)["problems"]
+        assert judged(without)["problems"] == ["%s: no comparison was made" % name]
 
 
 def test_the_sides_get_the_folder_its_cases_and_two_cpu_devices():
