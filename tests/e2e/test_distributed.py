@@ -1,7 +1,8 @@
-"""The distributed cases in the real envs: fewer devices than replicas is an error on both sides, and a multi-worker run
-killed mid-training (its launcher by SIGKILL or SIGTERM, or the side that started it) leaves no process behind.
+"""The distributed cases in the real envs: fewer devices than replicas is an error on both sides, a multi-worker run
+killed mid-training (its launcher by SIGKILL or SIGTERM, or the side that started it) leaves no process behind, and
+the canned DNN trains its SUM unscaled on two replicas, so a port that averages instead is red and says so.
 
-The parity itself is ``nox -s distributed`` (CI runs it); these are the failure paths it does not exercise.
+The parity itself is ``nox -s distributed`` (CI runs it); these are the paths it does not exercise.
 """
 
 import json
@@ -10,9 +11,12 @@ import shutil
 import signal
 import time
 
+import numpy as np
 import pytest
 
-from shared.core import results
+from shared import compare
+from shared.core import data, results
+from shared.core.registry import get_case, use_folders
 
 from tests.core.test_launcher import alive, gone
 from tests.e2e.conftest import REPO, kit, start
@@ -20,6 +24,7 @@ from tests.e2e.conftest import REPO, kit, start
 pytestmark = pytest.mark.e2e
 FOLDER = os.path.join(REPO, "examples", "distributed")
 CASE = "pairshift_distributed"
+DNN = "canned_dnn_distributed"
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +107,52 @@ def test_a_multiworker_run_killed_mid_training_leaves_no_process_behind(pythons,
             side.wait()
         for pid in _processes_naming(os.path.join(folder, "job.json")):  # never leave anything behind, even failing
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def dnn_tf1(pythons, tmp_path_factory):
+    """canned_dnn_distributed's TF1 runs (1 and 2 replicas) in a folder of their own."""
+    path = str(tmp_path_factory.mktemp("canned_dnn_distributed"))
+    prep = kit(pythons["tf2"], "shared", "prepare", "--results", path, "--cases-from", FOLDER, "--cases", DNN)
+    assert prep.returncode == 0, prep.stdout
+    out = kit(pythons["tf1"], "legacy_tf1", "--results", path, "--cases-from", FOLDER, "--cases", DNN,
+              "--cpu-devices", "2")
+    assert out.returncode == 0, out.stdout[-3000:]
+    return path
+
+
+def test_the_canned_dnn_sums_its_loss_over_the_global_batch_on_two_replicas_from_the_shared_start(dnn_tf1):
+    use_folders([FOLDER])
+    init = data.load_init(dnn_tf1, get_case(DNN))
+    for impl, devices in (("estimator", 1), ("estimator_mirrored", 2)):
+        run = results.read(results.result_path(dnn_tf1, "tf1", DNN, impl))
+        used = run["settings"]
+        assert used["loss"]["reduction"] == "sum" and used["optimizer"]["name"] == "adagrad"
+        # the replicas' losses add up to the global batch's SUM: the mean's 100 rows, not divided by the replica count
+        assert used["distribute"]["loss_scale"] == used["distribute"]["global_batch"] == 100.0
+        assert used["distribute"]["replicas"] == devices and len(run["extra"]["distribute"]["copy_devices"]) == devices
+        start = run["stages"]["start"]
+        assert all(np.array_equal(np.float32(start[n]), init[n]) for n in init), impl
+
+
+@pytest.mark.parametrize("impl, differs", [
+    ("keras3_mirrored", ["distribute.loss_scale", "loss.reduction"]),  # fit's loss scale is not measured (None)
+    ("loop_mirrored", ["distribute.loss_scale", "loss.reduction"]),  # compute_average_loss: the global mean, scale 1
+])
+def test_a_mean_reduction_on_two_replicas_is_red_names_it_and_parts_at_the_first_step(
+        pythons, dnn_tf1, tmp_path, impl, differs):
+    root = str(tmp_path / "r")
+    shutil.copytree(os.path.join(dnn_tf1, "data"), os.path.join(root, "data"))
+    shutil.copytree(os.path.join(dnn_tf1, "runs", "tf1"), os.path.join(root, "runs", "tf1"))
+    out = kit(pythons["tf2"], "modern_tf2", "--results", root, "--cases-from", FOLDER, "--cases", DNN, "--impls", impl,
+              "--cpu-devices", "2", "--override", 'loss_reduction="mean"')
+    assert out.returncode == 0, out.stdout[-3000:]
+    summary = compare.summarize(root, [DNN], cases_from=[FOLDER])
+    mine = dict((c["kind"], c) for c in summary["comparisons"] if c["right"] == "tf2/%s/%s" % (DNN, impl))
+    for kind in ("strict", "predictions", "loss"):
+        comp = mine[kind]
+        assert not comp["passed"] and comp["max_abs_diff"] > 100 * comp["tolerance"], comp["message"]
+        assert [d["setting"] for d in comp["settings_diff"]] == differs
+        assert comp["settings_diff"][0]["left"] == 100.0 and comp["settings_diff"][0]["right"] == (
+            1.0 if impl.startswith("loop") else None)
+        assert comp["first_divergence"]["stage"] == "first step"
