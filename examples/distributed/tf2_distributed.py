@@ -231,8 +231,6 @@ def mlp_loop(job) -> Trained:
                       stages={"forward": forward, "first_step": first})
     return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)
 
-
-
 # ---------------------------------------------------------------- the canned DNN
 def canned_dnn_fit(job) -> Trained:
     """The kit's ``canned_dnn`` port (Keras 3 or tf_keras, SUM, Adagrad as the case states), unchanged, inside the
