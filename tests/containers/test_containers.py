@@ -95,6 +95,31 @@ def test_run_command_mounts_results_and_hands_gpus_only_to_cuda(name, engine, tm
     assert has_gpu == f.cuda, "%s on %s: gpu flags %s, cuda=%s" % (name, engine.name, has_gpu, f.cuda)
 
 
+def test_case_folders_are_mounted_read_only_and_named_by_their_path_inside(tmp_path):
+    """--cases-from folders (and the host's $TFKIT_CASES, which a container does not inherit) reach the image."""
+    here, outside = tmp_path / "repo", tmp_path / "team_models"
+    (here / "examples" / "mlp").mkdir(parents=True)
+    outside.mkdir()
+    args, folders = image_commands.case_folders(
+        ["--cases", "mlp", "--cases-from", "examples/mlp", "--threads", "2"],
+        environ={"TFKIT_CASES": str(outside)}, here=str(here))
+    with_cwd = image_commands.case_folders(["--cases-from=%s" % (here / "examples" / "mlp")], environ={},
+                                           here=str(here))
+    assert with_cwd == (["--cases-from", os.path.join("examples", "mlp")],
+                        [(str(here / "examples" / "mlp"), "/kit/examples/mlp")])
+    assert args == ["--cases", "mlp", "--threads", "2", "--cases-from", "/kit/cases/0-team_models",
+                    "--cases-from", os.path.join("examples", "mlp")]
+    assert folders == [(str(outside), "/kit/cases/0-team_models"), (str(here / "examples" / "mlp"), "/kit/examples/mlp")]
+    cmd = image_commands.run_command(PODMAN, flavour("tf2-cpu"), "img:1", "/r", args, folders=folders)
+    mounts = [cmd[i + 1] for i, part in enumerate(cmd) if part == "-v"]
+    assert mounts == ["/r:/kit/results", "%s:/kit/cases/0-team_models:ro" % outside,
+                      "%s:/kit/examples/mlp:ro" % (here / "examples" / "mlp")]
+    assert cmd[-len(args):] == args
+    with pytest.raises(EnvError, match="does not exist") as err:
+        image_commands.case_folders(["--cases-from", "nowhere"], environ={}, here=str(here))
+    assert "nowhere" in str(err.value)
+
+
 @pytest.mark.parametrize("engine", [PODMAN, DOCKER], ids=["podman", "docker"])
 @pytest.mark.parametrize("user", [(0, 0), (1000, 1000)], ids=["root-host", "user-host"])
 def test_run_command_is_hermetic(engine, user):
@@ -450,3 +475,31 @@ def results_read(path: str) -> Dict[str, object]:
     from shared.core import results
 
     return results.read(path)
+
+
+@pytest.mark.containers
+@pytest.mark.parametrize("name", ["tf1-cpu", "tf2-cpu"])
+def test_a_users_case_folder_trains_in_the_image_mounted_read_only(tmp_path, name):
+    """A case folder from --cases-from (examples/mlp here) runs in the image as it runs in the venv."""
+    python = _venv_python("TFKIT_TF2_PYTHON")
+    try:
+        engine = container_engine.find_engine()
+    except EnvError as error:
+        _require(str(error))
+    results = str(tmp_path / "results")
+    folder = ["--cases", "mlp", "--cases-from", os.path.join("examples", "mlp")]
+    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results] + folder, cwd=ROOT)
+    tag = containers.build_image(name, local_base=True, ca_bundle=image_commands.resolve_ca_bundle(), engine=engine)
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the folder is named relative to the working directory, as on the command line
+    try:
+        containers.run_image(name, results, folder, local_base=True, engine=engine)
+    finally:
+        os.chdir(cwd)
+    runs = sorted(glob.glob(os.path.join(results, "runs", name, "mlp", "*.json")))
+    assert runs, "the user's case wrote no results in %s" % name
+    for path in runs:
+        run = results_read(path)
+        assert run["status"] in ("ok", "skipped"), (path, run.get("error"))
+        assert run["fingerprint"]["container"] == tag
+    assert any(results_read(p)["status"] == "ok" for p in runs), runs
