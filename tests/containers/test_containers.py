@@ -144,13 +144,17 @@ def test_hermetic_open_results_hands_only_what_a_side_writes_to_the_kit_user(tmp
     (results / "runs" / "tf1-cpu" / "linear").mkdir(parents=True)
     (results / "runs" / "tf1-cpu" / "linear" / "session.json").write_text("{}")
     (results / "runs" / "tf1").mkdir()
+    (results / "artifacts" / "tf1-cpu" / "linear").mkdir(parents=True)
+    (results / "artifacts" / "tf1" / "linear").mkdir(parents=True)
     owned = {}
     monkeypatch.setattr(hermetic.os, "chown", lambda path, uid, gid, **kw: owned.__setitem__(str(path), uid))
     hermetic.open_results(str(results), ["tf1-cpu"], user=(1000, 1000))
     assert owned == {}, "a non-root host user runs the container as itself: nothing to hand over"
     hermetic.open_results(str(results), ["tf1-cpu"], user=(0, 0))
     expected = {str(results / "runs"), str(results / ".tfkit.lock"), str(results / "runs" / "tf1-cpu"),
-                str(results / "runs" / "tf1-cpu" / "linear"), str(results / "runs" / "tf1-cpu" / "linear" / "session.json")}
+                str(results / "runs" / "tf1-cpu" / "linear"), str(results / "runs" / "tf1-cpu" / "linear" / "session.json"),
+                str(results / "artifacts"), str(results / "artifacts" / "tf1-cpu"),
+                str(results / "artifacts" / "tf1-cpu" / "linear")}  # not the tf1 venv's artifacts, which it reads
     assert set(owned) == expected and set(owned.values()) == {hermetic.KIT_UID}
 
 
@@ -403,6 +407,18 @@ print(json.dumps(out))
 """
 
 
+def _prepared(tmp_path, cases: List[str]) -> Tuple[Engine, str]:
+    """The container engine (skipped, or required, when there is none) and a results folder with data for ``cases``."""
+    python = _venv_python("TFKIT_TF2_PYTHON")
+    try:
+        engine = container_engine.find_engine()
+    except EnvError as error:
+        _require(str(error))
+    results = str(tmp_path / "results")
+    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results] + cases, cwd=ROOT)
+    return engine, results
+
+
 def _host_address() -> str:
     """This host's address on its default route (no packet is sent), or loopback where it has none."""
     import socket
@@ -424,13 +440,7 @@ def test_a_container_run_cannot_open_a_socket_to_the_outside_and_still_trains(tm
     import threading
     import time
 
-    python = _venv_python("TFKIT_TF2_PYTHON")
-    try:
-        engine = container_engine.find_engine()
-    except EnvError as error:
-        _require(str(error))
-    results = str(tmp_path / "results")
-    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results, "--cases", "linear"], cwd=ROOT)
+    engine, results = _prepared(tmp_path, ["--cases", "linear"])
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.bind(("0.0.0.0", 0))
     server.listen(8)
@@ -481,14 +491,8 @@ def results_read(path: str) -> Dict[str, object]:
 @pytest.mark.parametrize("name", ["tf1-cpu", "tf2-cpu"])
 def test_a_users_case_folder_trains_in_the_image_mounted_read_only(tmp_path, name):
     """A case folder from --cases-from (examples/mlp here) runs in the image as it runs in the venv."""
-    python = _venv_python("TFKIT_TF2_PYTHON")
-    try:
-        engine = container_engine.find_engine()
-    except EnvError as error:
-        _require(str(error))
-    results = str(tmp_path / "results")
     folder = ["--cases", "mlp", "--cases-from", os.path.join("examples", "mlp")]
-    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results] + folder, cwd=ROOT)
+    engine, results = _prepared(tmp_path, folder)
     tag = containers.build_image(name, local_base=True, ca_bundle=image_commands.resolve_ca_bundle(), engine=engine)
     cwd = os.getcwd()
     os.chdir(ROOT)  # the folder is named relative to the working directory, as on the command line
