@@ -10,7 +10,8 @@ from shared.containers import hermetic
 from shared.containers.engine import Engine, Log, call, default_cache, find_engine, image_exists
 from shared.core.errors import DataError, EnvError, KitError
 from shared.containers.flavours import FLAVOURS, Flavour, flavour, image_tag
-from shared.containers.images import CA_BUNDLE_VARS, build_command, resolve_ca_bundle, run_command, stage_context
+from shared.containers.images import (CA_BUNDLE_VARS, build_command, case_folders, resolve_ca_bundle, run_command,
+                                      stage_context)
 from shared.containers.local_base import local_base_tag, make_local_base
 from shared.core.results import results_root
 
@@ -46,8 +47,9 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
               local_base: bool = False, image: Optional[str] = None, engine: Optional[Engine] = None,
               cache: Optional[str] = None, log: Log = print) -> str:
     """Run the kit inside the image of flavour ``name`` on ``results``, hermetic (no network, unprivileged,
-    read-only code, ``results`` the one writable mount); return the image tag."""
+    read-only code, ``results`` the one writable mount, a user's case folders mounted read-only); return the tag."""
     f = flavour(name)
+    kit_args, folders = case_folders(kit_args)
     manifest = os.path.join(results, "data", "manifest.json")
     if not os.path.isfile(manifest):
         raise DataError("no data to run on", expected=manifest, found="nothing there",
@@ -60,7 +62,7 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
                        fix="python -m shared.containers build %s%s" % (name, " --local-base" if local_base else ""))
     start = time.time()
     hermetic.open_results(results, [_env_of(f, kit_args)])
-    call(run_command(engine, f, tag, results, kit_args), engine, log, "running %s" % tag)
+    call(run_command(engine, f, tag, results, kit_args, folders=folders), engine, log, "running %s" % tag)
     log("ran %s in %.0f s" % (tag, time.time() - start))
     return tag
 

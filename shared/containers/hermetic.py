@@ -5,13 +5,15 @@ registry). The root file system is read-only (``--read-only``, a private ``/tmp`
 is kept and none can be gained. The process runs as the host user where that is not root (podman
 rootless maps it with ``--userns keep-id``), and as the image's ``kit`` user (uid 10001) where the
 host user is root; the results folder is then opened to that user: the parts a side writes
-(``runs/``, its own ``runs/<env>`` and the lock file) are handed to it, nothing else changes.
+(``runs/`` and ``artifacts/``, its own ``runs/<env>`` and ``artifacts/<env>``, and the lock file) are handed
+to it, nothing else changes.
 """
 
 import os
 from typing import List, Optional, Sequence, Tuple
 
 from shared.containers.engine import Engine
+from shared.core.artifacts import ARTIFACTS
 from shared.core.writelock import LOCK_FILE
 
 KIT_UID = 10001  # the `kit` user of envs/*.Dockerfile
@@ -45,22 +47,26 @@ def flags(engine: Engine, user: Optional[Tuple[int, int]] = None) -> List[str]:
 
 def open_results(results: str, envs: Sequence[str], user: Optional[Tuple[int, int]] = None) -> None:
     """Where the host user is root, hand what a side of ``envs`` writes in ``results`` to the ``kit`` user:
-    ``runs/`` itself, the lock file, and each ``runs/<env>`` with what earlier runs of it left there."""
+    ``runs/`` and ``artifacts/`` themselves, the lock file, and each ``runs/<env>`` and ``artifacts/<env>`` with
+    what earlier runs of it left there."""
     uid, _ = user or host_user()
     if uid != 0:
         return
     runs = os.path.join(results, "runs")
-    os.makedirs(runs, exist_ok=True)
+    artifacts = os.path.join(results, ARTIFACTS)
+    for folder in (runs, artifacts):
+        os.makedirs(folder, exist_ok=True)
     lock = os.path.join(results, LOCK_FILE)
     if not os.path.exists(lock):
         open(lock, "a").close()
     os.chmod(lock, 0o666)
-    for path in (runs, lock):
+    for path in (runs, artifacts, lock):
         os.chown(path, KIT_UID, KIT_UID)
     for env in envs:
-        for name in os.listdir(runs):
-            if name == env or name.startswith("." + env + "."):
-                _chown_tree(os.path.join(runs, name))
+        for folder in (runs, artifacts):
+            for name in os.listdir(folder):
+                if name == env or name.startswith("." + env + "."):
+                    _chown_tree(os.path.join(folder, name))
 
 
 def _chown_tree(top: str) -> None:

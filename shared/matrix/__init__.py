@@ -56,31 +56,23 @@ def roll_back(envs: Sequence[Env], pythons: Dict[str, str], runs: Sequence[Dict[
     ran = dict((r["env"], r["exit"]) for r in runs)
     if ran.get(home) != 0 or not any(e.side == "tf2" and ran.get(e.name) == 0 for e in envs):
         return None
-    log_path = os.path.join(results, "matrix", "rollback.log")
-    t0 = time.perf_counter()
-    with open(log_path, "w") as handle:
-        proc = subprocess.Popen(rollback_command(pythons[home], results, kit_args), stdout=handle,
-                                stderr=subprocess.STDOUT)
-        try:
-            code = proc.wait(timeout=RUN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            code = 124
-    wall = time.perf_counter() - t0
-    log("rollback: exit %d in %.1f s (log %s)" % (code, wall, log_path))
-    return {"env": "rollback", "exit": code, "wall_s": wall, "log": os.path.relpath(log_path, results)}
+    return logged_run("rollback", rollback_command(pythons[home], results, kit_args), results, dict(os.environ), log)
 
 
 def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Callable[[str], None]) -> Dict[str, object]:
     """Run one env's side into ``results``; its output goes to ``results/matrix/<env>.log``."""
-    log_path = os.path.join(results, "matrix", e.name + ".log")
+    return logged_run(e.name, side_command(python, e, results, kit_args), results,
+                      dict(os.environ, **dict(e.environment)), log)
+
+
+def logged_run(name: str, cmd: Sequence[str], results: str, env: Dict[str, str],
+               log: Callable[[str], None]) -> Dict[str, object]:
+    """Run ``cmd`` with its output in ``results/matrix/<name>.log``, stopped after RUN_TIMEOUT_S (exit 124)."""
+    log_path = os.path.join(results, "matrix", name + ".log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    env = dict(os.environ, **dict(e.environment))
     t0 = time.perf_counter()
     with open(log_path, "w") as handle:
-        proc = subprocess.Popen(side_command(python, e, results, kit_args), stdout=handle, stderr=subprocess.STDOUT,
-                                env=env)
+        proc = subprocess.Popen(list(cmd), stdout=handle, stderr=subprocess.STDOUT, env=env)
         try:
             code = proc.wait(timeout=RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -88,8 +80,8 @@ def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Cal
             proc.wait()
             code = 124
     wall = time.perf_counter() - t0
-    log("%s: exit %d in %.1f s (log %s)" % (e.name, code, wall, log_path))
-    return {"env": e.name, "exit": code, "wall_s": wall, "log": os.path.relpath(log_path, results)}
+    log("%s: exit %d in %.1f s (log %s)" % (name, code, wall, log_path))
+    return {"env": name, "exit": code, "wall_s": wall, "log": os.path.relpath(log_path, results)}
 
 
 def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], jobs: int,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from typing import Dict, List, Tuple
 
+import numpy as np
 import pytest
 
 from shared import containers
@@ -95,6 +96,31 @@ def test_run_command_mounts_results_and_hands_gpus_only_to_cuda(name, engine, tm
     assert has_gpu == f.cuda, "%s on %s: gpu flags %s, cuda=%s" % (name, engine.name, has_gpu, f.cuda)
 
 
+def test_case_folders_are_mounted_read_only_and_named_by_their_path_inside(tmp_path):
+    """--cases-from folders (and the host's $TFKIT_CASES, which a container does not inherit) reach the image."""
+    here, outside = tmp_path / "repo", tmp_path / "team_models"
+    (here / "examples" / "mlp").mkdir(parents=True)
+    outside.mkdir()
+    args, folders = image_commands.case_folders(
+        ["--cases", "mlp", "--cases-from", "examples/mlp", "--threads", "2"],
+        environ={"TFKIT_CASES": str(outside)}, here=str(here))
+    with_cwd = image_commands.case_folders(["--cases-from=%s" % (here / "examples" / "mlp")], environ={},
+                                           here=str(here))
+    assert with_cwd == (["--cases-from", os.path.join("examples", "mlp")],
+                        [(str(here / "examples" / "mlp"), "/kit/examples/mlp")])
+    assert args == ["--cases", "mlp", "--threads", "2", "--cases-from", "/kit/cases/0-team_models",
+                    "--cases-from", os.path.join("examples", "mlp")]
+    assert folders == [(str(outside), "/kit/cases/0-team_models"), (str(here / "examples" / "mlp"), "/kit/examples/mlp")]
+    cmd = image_commands.run_command(PODMAN, flavour("tf2-cpu"), "img:1", "/r", args, folders=folders)
+    mounts = [cmd[i + 1] for i, part in enumerate(cmd) if part == "-v"]
+    assert mounts == ["/r:/kit/results", "%s:/kit/cases/0-team_models:ro" % outside,
+                      "%s:/kit/examples/mlp:ro" % (here / "examples" / "mlp")]
+    assert cmd[-len(args):] == args
+    with pytest.raises(EnvError, match="does not exist") as err:
+        image_commands.case_folders(["--cases-from", "nowhere"], environ={}, here=str(here))
+    assert "nowhere" in str(err.value)
+
+
 @pytest.mark.parametrize("engine", [PODMAN, DOCKER], ids=["podman", "docker"])
 @pytest.mark.parametrize("user", [(0, 0), (1000, 1000)], ids=["root-host", "user-host"])
 def test_run_command_is_hermetic(engine, user):
@@ -119,13 +145,17 @@ def test_hermetic_open_results_hands_only_what_a_side_writes_to_the_kit_user(tmp
     (results / "runs" / "tf1-cpu" / "linear").mkdir(parents=True)
     (results / "runs" / "tf1-cpu" / "linear" / "session.json").write_text("{}")
     (results / "runs" / "tf1").mkdir()
+    (results / "artifacts" / "tf1-cpu" / "linear").mkdir(parents=True)
+    (results / "artifacts" / "tf1" / "linear").mkdir(parents=True)
     owned = {}
     monkeypatch.setattr(hermetic.os, "chown", lambda path, uid, gid, **kw: owned.__setitem__(str(path), uid))
     hermetic.open_results(str(results), ["tf1-cpu"], user=(1000, 1000))
     assert owned == {}, "a non-root host user runs the container as itself: nothing to hand over"
     hermetic.open_results(str(results), ["tf1-cpu"], user=(0, 0))
     expected = {str(results / "runs"), str(results / ".tfkit.lock"), str(results / "runs" / "tf1-cpu"),
-                str(results / "runs" / "tf1-cpu" / "linear"), str(results / "runs" / "tf1-cpu" / "linear" / "session.json")}
+                str(results / "runs" / "tf1-cpu" / "linear"), str(results / "runs" / "tf1-cpu" / "linear" / "session.json"),
+                str(results / "artifacts"), str(results / "artifacts" / "tf1-cpu"),
+                str(results / "artifacts" / "tf1-cpu" / "linear")}  # not the tf1 venv's artifacts, which it reads
     assert set(owned) == expected and set(owned.values()) == {hermetic.KIT_UID}
 
 
@@ -353,7 +383,8 @@ def test_container_results_match_venv_results(tmp_path):
                 assert json.load(handle)["fingerprint"]["container"] == tag
             left, right = _coefficients(venv_run), _coefficients(image_run)
             assert sorted(left) == sorted(right), "%s: coefficient names differ" % rel
-            worst = max(abs(left[key] - right[key]) for key in left)
+            worst = max(float(np.max(np.abs(np.asarray(left[key], float) - np.asarray(right[key], float))))
+                        for key in left)  # scalars, or a weight tensor's nested lists
             assert worst <= 1e-5, "%s %s vs %s: max |diff| %.3g > 1e-5" % (rel, side, name, worst)
 
 
@@ -378,6 +409,18 @@ print(json.dumps(out))
 """
 
 
+def _prepared(tmp_path, cases: List[str]) -> Tuple[Engine, str]:
+    """The container engine (skipped, or required, when there is none) and a results folder with data for ``cases``."""
+    python = _venv_python("TFKIT_TF2_PYTHON")
+    try:
+        engine = container_engine.find_engine()
+    except EnvError as error:
+        _require(str(error))
+    results = str(tmp_path / "results")
+    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results] + cases, cwd=ROOT)
+    return engine, results
+
+
 def _host_address() -> str:
     """This host's address on its default route (no packet is sent), or loopback where it has none."""
     import socket
@@ -399,13 +442,7 @@ def test_a_container_run_cannot_open_a_socket_to_the_outside_and_still_trains(tm
     import threading
     import time
 
-    python = _venv_python("TFKIT_TF2_PYTHON")
-    try:
-        engine = container_engine.find_engine()
-    except EnvError as error:
-        _require(str(error))
-    results = str(tmp_path / "results")
-    subprocess.check_call([python, "-m", "shared", "prepare", "--results", results, "--cases", "linear"], cwd=ROOT)
+    engine, results = _prepared(tmp_path, ["--cases", "linear"])
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.bind(("0.0.0.0", 0))
     server.listen(8)
@@ -450,3 +487,25 @@ def results_read(path: str) -> Dict[str, object]:
     from shared.core import results
 
     return results.read(path)
+
+
+@pytest.mark.containers
+@pytest.mark.parametrize("name", ["tf1-cpu", "tf2-cpu"])
+def test_a_users_case_folder_trains_in_the_image_mounted_read_only(tmp_path, name):
+    """A case folder from --cases-from (examples/mlp here) runs in the image as it runs in the venv."""
+    folder = ["--cases", "mlp", "--cases-from", os.path.join("examples", "mlp")]
+    engine, results = _prepared(tmp_path, folder)
+    tag = containers.build_image(name, local_base=True, ca_bundle=image_commands.resolve_ca_bundle(), engine=engine)
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the folder is named relative to the working directory, as on the command line
+    try:
+        containers.run_image(name, results, folder, local_base=True, engine=engine)
+    finally:
+        os.chdir(cwd)
+    runs = sorted(glob.glob(os.path.join(results, "runs", name, "mlp", "*.json")))
+    assert runs, "the user's case wrote no results in %s" % name
+    for path in runs:
+        run = results_read(path)
+        assert run["status"] in ("ok", "skipped"), (path, run.get("error"))
+        assert run["fingerprint"]["container"] == tag
+    assert any(results_read(p)["status"] == "ok" for p in runs), runs
