@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     except KitError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
+    print("distributed: every comparison of the runs (the naive loop's is red by design: the verdict below "
+          "judges it, and the run's exit status is the verdict's)")
     print(compare.table(summary))
     print("report: %s" % report.write(args.results, summary))
     result = verdict(summary, catalogue.failures)
