@@ -249,6 +249,19 @@ def _read_all(prefix: str, reader) -> Dict[str, np.ndarray]:
     return values
 
 
+def checkpoint_variables(variables) -> Dict[str, Any]:
+    """``{checkpoint key: (shape, dtype)}`` of the variables a graph's Saver restores: a partitioned variable (a canned
+    Estimator's ``dnn/hiddenlayer_0/kernel/part_0``) by the full name and shape its slices are saved under."""
+    out = {}  # type: Dict[str, Any]
+    for v in variables:
+        info = getattr(v, "_save_slice_info", None)
+        if info is not None:
+            out[info.full_name] = (list(info.full_shape), v.dtype.base_dtype.name)
+        else:
+            out[v.op.name] = (v.shape.as_list(), v.dtype.base_dtype.name)
+    return out
+
+
 class Graph(object):
     """The graph of a TF1 export (``source``: its manifest), imported once, with its own ``tf.train.Saver`` and a
     session: each rollback checkpoint is restored into it in turn and predicts the probe set."""
@@ -268,8 +281,7 @@ class Graph(object):
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.saver = tf.train.import_meta_graph(meta, clear_devices=True)
-            self.variables = dict((v.op.name, (v.shape.as_list(), v.dtype.base_dtype.name))
-                                  for v in tf.global_variables())
+            self.variables = checkpoint_variables(tf.global_variables())
             self.init = (tf.get_collection("saved_model_main_op") or [tf.tables_initializer()])[0]
         self.output = signature.outputs[source["signatures"][self.endpoint]["serves"]].name
         self.feed = {signature.inputs[name].name: serialized(source["parse_spec"], probe.frame)}

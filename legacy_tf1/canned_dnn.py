@@ -14,10 +14,11 @@ def run(job) -> Trained:
     (``input_layer`` sorts them by name, which fixes the rows of ``dnn/hiddenlayer_0/kernel``)."""
     from legacy_tf1.compat import tf
 
+    columns = [tf.feature_column.numeric_column(c) for c in DNN_FEATURES]
+
     def make(config, warm):
-        columns = [tf.feature_column.numeric_column(c) for c in DNN_FEATURES]
         return tf.estimator.DNNRegressor(hidden_units=job.hp["hidden_units"], feature_columns=columns, config=config,
                                          warm_start_from=warm)
 
     assert sorted(DNN_FEATURES) == canned.DNN_INPUTS
-    return train(job, make, [], DNN_FEATURES)
+    return train(job, make, [], DNN_FEATURES, columns)
