@@ -211,13 +211,23 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     spec = artifacts.parse_spec(columns=columns)
 
     def keep(estimator, trajectory):
-        final, start = predict_from(estimator, probe, key, [trajectory.snapshots[-1], trajectory.start], checkpoint_name)
-        artifacts.keep(job, estimator, spec, key=key)  # its final checkpoint, export and own predictions, for TF2
-        return final[:, 0], start[:, 0]
+        held = {}  # type: Dict[str, Any]
+
+        def predicted(prefix):  # the model_fn in PREDICT mode, set to the kept checkpoint's tensors
+            weights = [trajectory.snapshots[-1], trajectory.start, artifacts.read_checkpoint(prefix)]
+            held["final"], held["start"], saved = predict_from(estimator, probe, key, weights, checkpoint_name)
+            return saved[:, 0]
+
+        artifacts.keep(job, estimator, spec, key=key, predicted=predicted)  # checkpoint, export, predictions for TF2
+        if "final" not in held:  # no artifacts kept (a run outside a results folder) or keeping them failed
+            held["final"], held["start"] = predict_from(estimator, probe, key, [trajectory.snapshots[-1],
+                                                                                trajectory.start], checkpoint_name)
+        return held["final"][:, 0], held["start"][:, 0]
 
     try:
         with built_optimizers() as built:
-            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep)
+            trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, [feed, Graph()], keep,
+                                                                final_checkpoint=job.artifacts is not None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.init is not None:
