@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -134,17 +134,26 @@ def _meta_graph(export: str, saved_model_pb2):
                         fix="export with Estimator.export_saved_model")
 
 
-def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Optional[np.ndarray]:
+def keeps(job) -> bool:
+    """Whether this run keeps artifacts: its case checks them and it runs in a results folder (not the benchmark)."""
+    return job.artifacts is not None and job.case.keeps_artifacts
+
+
+def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions",
+         predicted: Optional[Callable[[str], np.ndarray]] = None) -> Optional[np.ndarray]:
     """Keep the Estimator's final checkpoint, a parsing SavedModel and its probe predictions under ``job.artifacts``.
 
     Call it in ``estimator_loop``'s ``keep`` callback (``checkpoints=True``, before the model_dir goes)
     with the parse spec of the features (:func:`parse_spec`) and the key of the predictions dict to
-    compare. Returns the probe predictions; when keeping fails the manifest records why (the comparison
+    compare. The probe predictions come from ``Estimator.predict`` on the final checkpoint, or from
+    ``predicted(checkpoint prefix)`` where the caller computes them itself from that checkpoint's
+    tensors (the canned cases: their model_fn in PREDICT mode, in the predict graph they already
+    built). Returns the probe predictions; when keeping fails the manifest records why (the comparison
     reports it) and None is returned: training itself is not failed by it.
     """
     from legacy_tf1.compat import tf
 
-    if job.artifacts is None:  # a run outside a results folder (the benchmark) keeps nothing
+    if not keeps(job):
         return None
     t0 = time.perf_counter()
     folder = job.artifacts
@@ -153,7 +162,7 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
     try:
         probe = job.probe_set()
         with store.staged(folder) as tmp:
-            record = _keep(job, estimator, spec, key, probe, tmp)
+            record = _keep(job, estimator, spec, key, probe, tmp, predicted)
             values = record.pop("values")
             record.update(head, status="ok")
             record["timings"]["total_s"] = time.perf_counter() - t0
@@ -166,7 +175,8 @@ def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions") -> Opti
         return None
 
 
-def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str) -> Dict[str, Any]:
+def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str,
+          predicted: Optional[Callable[[str], np.ndarray]] = None) -> Dict[str, Any]:
     from legacy_tf1.compat import tf
 
     timings = {}
@@ -202,7 +212,10 @@ def _keep(job, estimator, spec: Dict[str, Any], key: str, probe, tmp: str) -> Di
     timings["export_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    values = predict(estimator, _probe_input_fn(probe, parse), key, checkpoint=prefix)
+    if predicted is None:
+        values = predict(estimator, _probe_input_fn(probe, parse), key, checkpoint=prefix)
+    else:
+        values = predicted(os.path.join(ckpt, base))  # the kept copy: the tensors TF2 restores
     predictions = flat(values, probe.n_rows)
     store.write_record(os.path.join(tmp, store.PREDICTIONS), {"key": key, "probe_sha256": probe.sha256,
                                                               "predictions": predictions})
@@ -249,6 +262,19 @@ def _read_all(prefix: str, reader) -> Dict[str, np.ndarray]:
     return values
 
 
+def checkpoint_variables(variables) -> Dict[str, Any]:
+    """``{checkpoint key: (shape, dtype)}`` of the variables a graph's Saver restores: a partitioned variable (a canned
+    Estimator's ``dnn/hiddenlayer_0/kernel/part_0``) by the full name and shape its slices are saved under."""
+    out = {}  # type: Dict[str, Any]
+    for v in variables:
+        info = getattr(v, "_save_slice_info", None)
+        if info is not None:
+            out[info.full_name] = (list(info.full_shape), v.dtype.base_dtype.name)
+        else:
+            out[v.op.name] = (v.shape.as_list(), v.dtype.base_dtype.name)
+    return out
+
+
 class Graph(object):
     """The graph of a TF1 export (``source``: its manifest), imported once, with its own ``tf.train.Saver`` and a
     session: each rollback checkpoint is restored into it in turn and predicts the probe set."""
@@ -268,8 +294,7 @@ class Graph(object):
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.saver = tf.train.import_meta_graph(meta, clear_devices=True)
-            self.variables = dict((v.op.name, (v.shape.as_list(), v.dtype.base_dtype.name))
-                                  for v in tf.global_variables())
+            self.variables = checkpoint_variables(tf.global_variables())
             self.init = (tf.get_collection("saved_model_main_op") or [tf.tables_initializer()])[0]
         self.output = signature.outputs[source["signatures"][self.endpoint]["serves"]].name
         self.feed = {signature.inputs[name].name: serialized(source["parse_spec"], probe.frame)}

@@ -5,7 +5,9 @@ A canned Estimator takes no initializers: the kit's initial weights are written 
 keyed by the canned names (``dnn/hiddenlayer_0/kernel``) and the Estimator warm-starts from it;
 every variable is then read back when the session starts and must equal the shared start. Its
 optimizers are read at the factory the canned model_fns call (``get_optimizer_instance``), wrapped
-only while the Estimator runs, and its loss reduction and label/logits shapes from its head.
+only while the Estimator runs, and its loss reduction and label/logits shapes from its head. The
+trained Estimator keeps its artifacts for TF 2.x (its final checkpoint, saved once when training
+ends, a parsing export of its feature columns and its own probe predictions).
 """
 
 import contextlib
@@ -20,7 +22,7 @@ from shared.core.errors import TrainingError
 from shared.core.results import Trained
 from shared.core.weights import max_abs_change
 
-from legacy_tf1 import distribute, settings
+from legacy_tf1 import artifacts, distribute, settings
 from legacy_tf1.device import session_config
 from legacy_tf1.feeding import columns_of, estimator_loop, plan_input_fn, predict_from
 
@@ -177,11 +179,12 @@ def check_start(run_key: str, start: Mapping[str, Any], init: Mapping[str, Any])
         )
 
 
-def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List[str], key: str = "predictions",
-          more: Optional[Dict[str, Any]] = None, replicas: Optional[int] = None) -> Trained:
+def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List[str], columns: Sequence[Any],
+          key: str = "predictions", more: Optional[Dict[str, Any]] = None, replicas: Optional[int] = None) -> Trained:
     """Train the canned Estimator ``make(config, warm_start)`` through the plan, from the shared start when the case
     has one; weights by canonical name per epoch, its own probe predictions at the end and from the start (``key``),
-    and its effective settings (``more`` adds some the case measured itself).
+    and its effective settings (``more`` adds some the case measured itself). ``columns`` are the feature columns
+    it was built with: its export parses them (``make_parse_example_spec``).
 
     ``replicas`` trains it as ``legacy_tf1.distribute`` does (``RunConfig(train_distribute=MirroredStrategy)`` over
     that many CPUs, none for 1; each plan batch split between them) and records what the replicas did."""
@@ -219,14 +222,26 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
         hooks = run.hooks()
     probe = columns_of(job.probe, strings, floats)
 
+    spec = artifacts.parse_spec(columns=columns)
+
     def keep(estimator, trajectory):
-        final, start = predict_from(estimator, probe, key, [trajectory.snapshots[-1], trajectory.start], checkpoint_name)
-        return final[:, 0], start[:, 0]
+        held = {}  # type: Dict[str, Any]
+
+        def predicted(prefix):  # the model_fn in PREDICT mode, set to the kept checkpoint's tensors
+            weights = [trajectory.snapshots[-1], trajectory.start, artifacts.read_checkpoint(prefix)]
+            held["final"], held["start"], saved = predict_from(estimator, probe, key, weights, checkpoint_name)
+            return saved[:, 0]
+
+        artifacts.keep(job, estimator, spec, key=key, predicted=predicted)  # checkpoint, export, predictions for TF2
+        if "final" not in held:  # no artifacts kept (a run outside a results folder) or keeping them failed
+            held["final"], held["start"] = predict_from(estimator, probe, key, [trajectory.snapshots[-1],
+                                                                                trajectory.start], checkpoint_name)
+        return held["final"][:, 0], held["start"][:, 0]
 
     try:
         with built_optimizers() as built:
             trajectory, (predictions, forward) = estimator_loop(build, input_fn, job.plan, read, hooks + [Graph()], keep,
-                                                                final_checkpoint=False, **options)
+                                                                final_checkpoint=artifacts.keeps(job), **options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.init is not None:

@@ -17,10 +17,11 @@ def run(job, replicas: Optional[int] = None) -> Trained:
     ``train_distribute`` (``legacy_tf1.canned.train``)."""
     from legacy_tf1.compat import tf
 
+    columns = [tf.feature_column.numeric_column(c) for c in DNN_FEATURES]
+
     def make(config, warm):
-        columns = [tf.feature_column.numeric_column(c) for c in DNN_FEATURES]
         return tf.estimator.DNNRegressor(hidden_units=job.hp["hidden_units"], feature_columns=columns, config=config,
                                          warm_start_from=warm)
 
     assert sorted(DNN_FEATURES) == canned.DNN_INPUTS
-    return train(job, make, [], DNN_FEATURES, replicas=replicas)
+    return train(job, make, [], DNN_FEATURES, columns, replicas=replicas)

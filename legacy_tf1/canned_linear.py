@@ -24,4 +24,4 @@ def run(job) -> Trained:
     from legacy_tf1.compat import tf
 
     return train(job, lambda config, warm: tf.estimator.LinearRegressor(feature_columns=columns(), config=config),
-                 ["region"], ["age", "income"])
+                 ["region"], ["age", "income"], columns())

@@ -54,7 +54,7 @@ def run(job) -> Trained:
             linear_feature_columns=linear, dnn_feature_columns=deep, dnn_hidden_units=job.hp["hidden_units"],
             config=config, warm_start_from=warm)
 
-    trained = train(job, make, list(BANDS), canned.WIDE_NUMERIC, key="logits",
+    trained = train(job, make, list(BANDS), canned.WIDE_NUMERIC, linear + deep, key="logits",
                     more={"crossed_ids_sha256": hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()})
     trained.losses = canned.losses(job.case, job.dataset.frame, trained.snapshots, ids)
     return trained

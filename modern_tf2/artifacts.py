@@ -154,8 +154,8 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
     ``rollback/``, ``rollback.json``); a failure is recorded there (the comparison reports it, naming
     the key or file) and never fails the training run.
     """
-    if job.artifacts is None or job.results is None:  # a run outside a results folder (the benchmark)
-        return
+    if job.artifacts is None or job.results is None or not job.case.keeps_artifacts:  # the benchmark, or a case
+        return                                                                           # that checks no artifacts
     sources = store.tf1_sources(job.results, SIDES["tf1"].home_env, job.case)
     if not sources:
         return

@@ -4,7 +4,9 @@ variables by name, the shared start loaded by name, and one fit on the plan.
 A faithful port sets what the canned Estimator did by default and Keras does otherwise: the SUM
 reduction (Keras averages), the optimizers' learning rates and every other setting (Keras' Adagrad
 adds an epsilon TF1's has not), and no XLA. Each setting comes from the case's hyperparameters, so an
-``--override`` of one of them makes exactly that port unfaithful.
+``--override`` of one of them makes exactly that port unfaithful. After training, each port takes over
+the TF1 Estimator's artifacts (its checkpoint restored by the case's name maps into a fresh model) and
+writes its own weights back under the canned names (:func:`keep`).
 """
 
 import hashlib
@@ -16,7 +18,7 @@ import numpy as np
 
 from shared.core.results import Trained
 
-from modern_tf2 import settings
+from modern_tf2 import artifacts, settings
 from modern_tf2.device import placed
 from modern_tf2.feeding import fit_plan, plan_dataset
 
@@ -108,3 +110,19 @@ def fit(job, keras, model, optimizers: Mapping[str, Any], loss_fn, features, pro
                    predictions=np.asarray(model(probe, training=False), np.float64)[:, 0], start=start,
                    steps=int(list(optimizers.values())[-1].iterations.numpy()), settings=used,
                    stages={"forward": forward, "first_step": first["weights"]})
+
+
+def port_of(job, model, features: Callable[[Any], Any]) -> artifacts.Port:
+    """A port for the artifact steps: every weight by the name its name map uses, its probe predictions (logits for
+    the classifier, as its ``predictions``) from ``features(probe frame)``."""
+    return artifacts.Port(model, variables(job.impl, model), lambda probe: model(features(probe.frame), training=False))
+
+
+def keep(job, model, build: Callable[[], Any], features: Callable[[Any], Any], optimizers: List[str]) -> None:
+    """The TF1 checkpoint into ``build()`` (a fresh model) and ``model``'s weights back to TF1, by the case's name
+    maps (a kernel's row slices included); the slots of ``optimizers`` and the step counter stay in the checkpoint."""
+    unused = {}  # type: Dict[str, str]
+    for name in optimizers:
+        unused.update(artifacts.STATE[name])
+    artifacts.keep(job, port_of(job, model, features), lambda: port_of(job, build(), features),
+                   artifacts.names_table(job, unused=unused))

@@ -36,5 +36,8 @@ def build(keras, impl, hp):
 def run(job) -> Trained:
     keras = keras_module(job.impl)
     model = on_device(lambda: build(keras, job.impl, job.hp))
-    return port.fit(job, keras, model, {"optimizer": port.optimizer(keras, job.hp)}, port.loss(keras, job.hp, "mse"),
-                    port.inputs(job.dataset.frame, [], DNN_FEATURES), port.inputs(job.probe.frame, [], DNN_FEATURES))
+    trained = port.fit(job, keras, model, {"optimizer": port.optimizer(keras, job.hp)}, port.loss(keras, job.hp, "mse"),
+                       port.inputs(job.dataset.frame, [], DNN_FEATURES), port.inputs(job.probe.frame, [], DNN_FEATURES))
+    port.keep(job, model, lambda: on_device(lambda: build(keras, job.impl, job.hp)),
+              lambda frame: port.inputs(frame, [], DNN_FEATURES), [job.hp["optimizer"]])
+    return trained

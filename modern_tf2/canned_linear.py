@@ -44,10 +44,14 @@ def keras3(keras):
 def run(job) -> Trained:
     """Zeros to start (set by the port, as TF1's linear model does), FTRL and the SUM of squared errors."""
     keras = keras_module(job.impl)
-    model, dense = on_device(lambda: (keras2 if job.impl == "keras2" else keras3)(keras))
+    make = keras2 if job.impl == "keras2" else keras3
+    model, dense = on_device(lambda: make(keras))
     opt = port.optimizer(keras, job.hp)
     kernel, bias = port.snake(type(dense.kernel_initializer).__name__), port.snake(type(dense.bias_initializer).__name__)
     initializers = dict((n, bias if n.endswith("bias_weights") else kernel) for n in canned.LINEAR_WEIGHTS)
-    return port.fit(job, keras, model, {"optimizer": opt}, port.loss(keras, job.hp, "mse"),
-                    port.inputs(job.dataset.frame, STRINGS, FLOATS), port.inputs(job.probe.frame, STRINGS, FLOATS),
-                    more={"initializers": initializers})
+    trained = port.fit(job, keras, model, {"optimizer": opt}, port.loss(keras, job.hp, "mse"),
+                       port.inputs(job.dataset.frame, STRINGS, FLOATS), port.inputs(job.probe.frame, STRINGS, FLOATS),
+                       more={"initializers": initializers})
+    port.keep(job, model, lambda: on_device(lambda: make(keras))[0], lambda frame: port.inputs(frame, STRINGS, FLOATS),
+              [job.hp["optimizer"]])
+    return trained

@@ -110,7 +110,8 @@ def keras3(keras, hp):
 
 def run(job) -> Trained:
     keras = keras_module(job.impl)
-    model, crossed = on_device(lambda: (keras2 if job.impl == "keras2" else keras3)(keras, job.hp))
+    make = keras2 if job.impl == "keras2" else keras3
+    model, crossed = on_device(lambda: make(keras, job.hp))
     opts = {"linear_optimizer": port.optimizer(keras, job.hp, "linear_"),
             "dnn_optimizer": port.optimizer(keras, job.hp, "dnn_")}
 
@@ -130,4 +131,6 @@ def run(job) -> Trained:
     trained = port.fit(job, keras, model, opts, port.loss(keras, job.hp, "logloss"), features, split(job.probe.frame),
                        compiled, more={"crossed_ids_sha256": port.crossed_sha256(ids)})
     trained.losses = canned.losses(job.case, job.dataset.frame, trained.snapshots, ids)
+    port.keep(job, model, lambda: on_device(lambda: make(keras, job.hp))[0], split,
+              [job.hp["linear_optimizer"], job.hp["dnn_optimizer"]])
     return trained

@@ -371,6 +371,11 @@ class Case(object):
         """``<side>/<impl>`` for every implementation of this case."""
         return ["%s/%s" % (side, impl) for side, impls in self.impls.items() for impl in impls]
 
+    @property
+    def keeps_artifacts(self) -> bool:
+        """Whether the case checks trained artifacts across versions (its runs then keep them)."""
+        return any(c.kind.artifact for c in self.checks)
+
     def check(self, kind: Union[str, CheckKind]) -> Optional[Check]:
         """The case's check of ``kind``, or None."""
         kind = CheckKind(kind)

@@ -184,6 +184,37 @@ WIDE_HP = dict(prefixed("linear_", dict(FTRL, learning_rate=0.005)), **prefixed(
 WIDE_HP.update(loss_reduction="sum", hidden_units=WIDE_HIDDEN, activation="relu", embedding_dimension=WIDE_EMBEDDING,
                hash_bucket_size=WIDE_BUCKETS, epochs=30, batch_size=64, **CANNED_PLAN)
 
+# The canned Estimators keep their artifacts too: the checkpoint restored through the case's name maps (a port's
+# kernel rows by slice), the parsing export served, the TF2 weights restored by TF 1.15 under the canned names.
+ULP = "1 ulp of float32 at |y| < %s is %s"
+CANNED_ARTIFACTS = {
+    "linear": [
+        Check("checkpoint", 1e-6, "TF1 checkpoint in each Keras model: the per-column sums of TF1's linear_model added "
+                                  "in one matmul instead, 2.4e-7 measured (both ports); " + ULP % (3.6, "2.4e-7")),
+        Check("savedmodel", 1e-6, "TF1 export served by TF 2.21 (3 signatures, TFSMLayer): 0 measured; float32 "
+                                  "rounding at most, " + ULP % (3.6, "2.4e-7")),
+        Check("rollback", 1e-6, "TF2 weights in TF 1.15's graph vs in the TF2 model, summed in another order: 2.4e-7 "
+                                "measured (both ports); " + ULP % (3.6, "2.4e-7")),
+    ],
+    "dnn": [
+        Check("checkpoint", 2e-6, "TF1 checkpoint in each Keras model, three float32 matmuls in Keras' kernels: 4.8e-7 "
+                                  "measured (both ports); " + ULP % (5.2, "4.8e-7")),
+        Check("savedmodel", 2e-6, "TF1 export served by TF 2.21's kernels (3 signatures, TFSMLayer): 4.8e-7 measured; "
+                                  + ULP % (5.2, "4.8e-7")),
+        Check("rollback", 2e-6, "TF2 weights in TF 1.15's graph vs in the TF2 model: 4.8e-7 measured (both ports); "
+                                + ULP % (5.2, "4.8e-7")),
+    ],
+    "widedeep": [
+        Check("checkpoint", 1e-6, "TF1 checkpoint in each Keras model, logits of the deep and the linear part: 2.4e-7 "
+                                  "measured (both ports); " + ULP % (2.9, "2.4e-7")),
+        Check("savedmodel", 1e-6, "TF1 export served by TF 2.21 (its predict signature, the only one serving logits, "
+                                  "and TFSMLayer): 2.4e-7 measured; " + ULP % (2.9, "2.4e-7")),
+        Check("rollback", 1e-6, "TF2 weights in TF 1.15's graph vs in the TF2 model: 2.4e-7 measured (both ports); "
+                                + ULP % (2.9, "2.4e-7")),
+    ],
+}
+
+
 CASES.extend([
     Case(
         name="canned_linear",
@@ -198,7 +229,7 @@ CASES.extend([
                                   "5.4e-7 measured (weights move up to 1.4); Keras' mean reduction instead: 7.4e-2"),
             Check("predictions", 5e-6, "probe predictions of the trained models: 4.8e-7 measured"),
             Check("loss", 2e-7, "full-data MSE per epoch, numpy float64 from each side's weights: 2.2e-8 measured"),
-        ],
+        ] + CANNED_ARTIFACTS["linear"],
         names={"tf1": identity(canned.LINEAR_WEIGHTS), "tf2": LINEAR_KERAS},
         forward=canned.forward_linear,
         label="y",
@@ -218,7 +249,7 @@ CASES.extend([
                                   "mean reduction instead: 0.51"),
             Check("predictions", 1e-5, "probe predictions of the trained nets: 9.8e-7 measured"),
             Check("loss", 5e-7, "full-data MSE per epoch, numpy float64 from each side's weights: 8.0e-8 measured"),
-        ],
+        ] + CANNED_ARTIFACTS["dnn"],
         init=canned_init(1, DNN_WEIGHTS),
         names={"tf1": identity(DNN_WEIGHTS), "tf2": dict((n[len("dnn/"):], n) for n in DNN_WEIGHTS)},
         forward=canned.forward_dnn,
@@ -240,7 +271,7 @@ CASES.extend([
             Check("predictions", 5e-6, "probe logits of the trained models (deep plus linear part): 4.8e-7 measured"),
             Check("loss", 3e-7, "full-data sigmoid cross-entropy per epoch, numpy float64 from each side's weights "
                                 "and its own crossed buckets: 3.1e-8 measured"),
-        ],
+        ] + CANNED_ARTIFACTS["widedeep"],
         init=canned_init(2, WIDE_WEIGHTS),
         names=WIDE_NAMES,
         label="label",

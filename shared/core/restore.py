@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from shared.core.errors import ArtifactError
+from shared.core.weights import NameMap
 
 STEP = "global_step"  # TF1's step counter: every Estimator graph restores it
 KINDS = {"string": "bytes_list", "float32": "float_list", "int64": "int64_list"}  # parse-spec dtype -> Example kind
@@ -37,12 +38,20 @@ class Target(object):
 
     ``rows=(checkpoint rows, model rows)`` names each row on both sides; a model row named ``None`` is
     a slot TF1 does not have (Keras 3 ``StringLookup``'s out-of-vocabulary row): it restores as 0,
-    and rolls back only while it is still 0.
+    and rolls back only while it is still 0. ``part=(a, b)`` puts the key in rows ``a`` to ``b - 1``
+    of the weight (a port that concatenates several TF1 variables into one kernel); the parts of a
+    weight must cover each of its rows once.
     """
 
-    def __init__(self, weight: str, rows: Optional[Tuple[Sequence[Optional[str]], Sequence[Optional[str]]]] = None) -> None:
+    def __init__(self, weight: str, rows: Optional[Tuple[Sequence[Optional[str]], Sequence[Optional[str]]]] = None,
+                 part: Optional[Tuple[int, int]] = None) -> None:
         self.weight = weight
         self.rows = (list(rows[0]), list(rows[1])) if rows is not None else None
+        self.part = (int(part[0]), int(part[1])) if part is not None else None
+        if self.part is not None and (self.rows is not None or not 0 <= self.part[0] < self.part[1]):
+            raise ArtifactError("part %r of %r" % (part, weight), expected="rows (a, b) with 0 <= a < b, without rows=",
+                                found="part=%r, rows=%s" % (part, "given" if rows is not None else "none"),
+                                fix="give a key either rows by name or a part (a, b) of the weight's rows")
         if self.rows is not None:
             names = [r for r in self.rows[1] if r is not None]
             if sorted(names) != sorted(r for r in self.rows[0]) or len(set(names)) != len(names):
@@ -55,6 +64,8 @@ class Target(object):
                 )
 
     def describe(self) -> str:
+        if self.part is not None:
+            return "rows %d:%d" % self.part
         if self.rows is None:
             return "as is"
         slots = sum(1 for r in self.rows[1] if r is None)
@@ -104,16 +115,33 @@ class Table(object):
         self.targets = OrderedDict((str(k), t if isinstance(t, Target) else Target(str(t)))
                                    for k, t in sorted(targets.items()))
         self.unused = dict(unused or {})
-        doubled = _doubled(dict((k, t.weight) for k, t in self.targets.items()))
+        doubled = _doubled(dict((k, t.weight) for k, t in self.targets.items() if t.part is None),
+                           dict((k, t.weight) for k, t in self.targets.items() if t.part is not None))
         if doubled:
             raise ArtifactError("the restore table sends several keys to one weight",
-                                expected="each model weight from exactly one checkpoint key", found=doubled,
-                                fix="fix the table: one key per weight")
+                                expected="each model weight from exactly one checkpoint key (or from parts: "
+                                         "row ranges that follow each other from row 0)", found=doubled,
+                                fix="fix the table: one key per weight, or parts (a, b) covering each row once")
+
+    def parts(self, weight: str) -> List[Tuple[str, "Target"]]:
+        """The ``(key, target)`` pairs that restore ``weight``, parts in row order."""
+        found = [(k, t) for k, t in self.targets.items() if t.weight == weight]
+        return sorted(found, key=lambda kt: kt[1].part or (0, 0))
 
     @classmethod
     def from_names(cls, tf1: Mapping[str, str], tf2: Mapping[str, str], unused: Optional[Mapping[str, str]] = None,
                    where: str = "") -> "Table":
-        """The table the case's two name maps imply: TF1 variable -> canonical name -> TF2 variable."""
+        """The table the case's two name maps imply: TF1 variable -> canonical name -> TF2 variable.
+
+        A TF2 entry ``kernel[a:b]`` (rows of one kernel, as in the weight comparison) becomes a part of
+        that weight; TF1 entries name whole checkpoint keys.
+        """
+        sliced = sorted(var for var in tf1 if NameMap.rows(var)[1] is not None)
+        if sliced:
+            raise ArtifactError(
+                "%sthe tf1 name map slices rows of %s" % (where + ": " if where else "", _few(sliced)),
+                expected="whole TF1 variables (each is one checkpoint key)", found=_few(sliced),
+                fix="build the restore Table(...) yourself for a TF1 model that concatenates weights")
         inverse = dict((canon, var) for var, canon in tf2.items())
         lost = sorted(canon for canon in tf1.values() if canon not in inverse)
         extra = sorted(set(inverse) - set(tf1.values()))
@@ -124,7 +152,11 @@ class Table(object):
                 found="only in the tf1 map: %s; only in the tf2 map: %s" % (_few(lost), _few(extra)),
                 fix="fix the case's names table",
             )
-        return cls(dict((_key(var), Target(_key(inverse[canon]))) for var, canon in tf1.items()), unused)
+        targets = {}
+        for var, canon in tf1.items():
+            base, part = NameMap.rows(inverse[canon])
+            targets[_key(var)] = Target(_key(base), part=part)
+        return cls(targets, unused)
 
     def ignorable(self, key: str) -> Optional[str]:
         """Why ``key`` may be left over, or None when nobody declared it."""
@@ -149,11 +181,27 @@ def _few(names: Sequence[Any], n: int = 6) -> str:
     return ", ".join(names[:n]) + (" (+%d more)" % (len(names) - n) if len(names) > n else "")
 
 
-def _doubled(table: Mapping[str, str]) -> str:
+def _doubled(whole: Mapping[str, str], parts: Mapping[str, str] = None) -> str:
+    """Weights that several whole keys restore, or whole keys and parts together."""
     by = {}  # type: Dict[str, List[str]]
-    for key, weight in table.items():
+    for key, weight in whole.items():
         by.setdefault(weight, []).append(key)
-    return "; ".join("%r <- %s" % (w, _few(sorted(ks))) for w, ks in sorted(by.items()) if len(ks) > 1)
+    parted = set((parts or {}).values())
+    return "; ".join("%r <- %s" % (w, _few(sorted(ks) + sorted(k for k, v in (parts or {}).items() if v == w)))
+                     for w, ks in sorted(by.items()) if len(ks) > 1 or w in parted)
+
+
+def _tiling(table: Table, weight: str, rows: int) -> Optional[str]:
+    """Why the parts of ``weight`` do not cover its ``rows`` rows each once, or None."""
+    parts = table.parts(weight)
+    if not parts or parts[0][1].part is None:
+        return None
+    spans = [t.part for _, t in parts]
+    ends = [0] + [b for _, b in spans]
+    if any(a != end for (a, _), end in zip(spans, ends)) or spans[-1][1] != rows:
+        return "the parts of %r (%s) do not cover its %d rows each once" % (
+            weight, ", ".join("%s -> rows %d:%d" % (k, t.part[0], t.part[1]) for k, t in parts), rows)
+    return None
 
 
 def _dtype(value: Any) -> str:
@@ -174,6 +222,7 @@ def plan_restore(table: Table, checkpoint: Mapping[str, np.ndarray], weights: Ma
         problems.append("key %r is not in the checkpoint (closest: %s)" % (key, _few(close)))
     sources = dict((name, []) for name in weights)  # type: Dict[str, List[str]]
     values = {}  # type: Dict[str, np.ndarray]
+    pieces = {}  # type: Dict[str, List[Tuple[Tuple[int, int], np.ndarray]]]
     for key, target in table.targets.items():
         if target.weight not in weights:
             problems.append("key %r goes to %r, which is not a weight of the model (its weights: %s)" % (
@@ -189,19 +238,31 @@ def plan_restore(table: Table, checkpoint: Mapping[str, np.ndarray], weights: Ma
             problems.append("key %r: %s (%s)" % (key, exc.what, exc.found))
             continue
         shape, dtype = weights[target.weight]
+        if target.part is not None and len(shape) >= 1:
+            shape = (target.part[1] - target.part[0],) + tuple(shape[1:])  # its rows of the weight
         if tuple(value.shape) != tuple(int(d) for d in shape):
             hint = ""
             if value.ndim >= 1 and len(shape) == value.ndim and int(shape[0]) > value.shape[0]:
                 hint = "; %d more row(s) in the model: Keras 3 StringLookup out-of-vocabulary slots? name the rows " \
                        "(Target(weight, rows=(checkpoint rows, model rows with None)))" % (int(shape[0]) - value.shape[0])
-            problems.append("key %r -> %r: shape %s%s, the model's weight is %s%s" % (
+            problems.append("key %r -> %r: shape %s%s, the model's weight%s is %s%s" % (
                 key, target.weight, list(raw.shape), " (%s: %s)" % (target.describe(), list(value.shape))
-                if target.rows is not None else "", [int(d) for d in shape], hint))
+                if target.rows is not None else "", " (%s)" % target.describe() if target.part is not None else "",
+                [int(d) for d in shape], hint))
             continue
         if _dtype(value) != dtype:
             problems.append("key %r -> %r: dtype %s, the model's weight is %s" % (key, target.weight, _dtype(value), dtype))
             continue
-        values[target.weight] = value
+        if target.part is None:
+            values[target.weight] = value
+        else:
+            pieces.setdefault(target.weight, []).append((target.part, value))
+    for name, (shape, _) in sorted(weights.items()):
+        tiling = _tiling(table, name, int(shape[0]) if len(shape) else 0) if sources.get(name) else None
+        if tiling:
+            problems.append(tiling)
+        elif name in pieces and len(pieces[name]) == len(sources[name]):
+            values[name] = np.concatenate([v for _, v in sorted(pieces[name], key=lambda p: p[0])], axis=0)
     unrestored = sorted(n for n, ks in sources.items() if not ks)
     if unrestored:
         problems.append("model weight(s) no key restores: %s" % _few(unrestored))
@@ -219,13 +280,23 @@ def plan_restore(table: Table, checkpoint: Mapping[str, np.ndarray], weights: Ma
             fix="fix the restore table (checkpoint keys: %s)" % _few(sorted(checkpoint), 12),
         )
     report = {
-        "restored": dict((t.weight, k) for k, t in table.targets.items()),
+        "restored": restored_from(table),
         "transforms": dict((k, t.describe()) for k, t in table.targets.items()),
         "unused": dict((k, table.ignorable(k)) for k in left),
         "n_weights": len(weights),
         "n_keys": len(checkpoint),
     }
     return values, report
+
+
+def restored_from(table: Table) -> Dict[str, Any]:
+    """``{weight: its key}``, or the list of its parts' keys in row order."""
+    out = {}  # type: Dict[str, Any]
+    for key, target in table.targets.items():
+        if target.weight not in out:
+            parts = table.parts(target.weight)
+            out[target.weight] = [k for k, _ in parts] if target.part is not None else key
+    return out
 
 
 def plan_rollback(table: Table, values: Mapping[str, np.ndarray], step: int,
@@ -242,8 +313,15 @@ def plan_rollback(table: Table, values: Mapping[str, np.ndarray], step: int,
             problems.append("key %r comes from %r, which is not a weight of the model (its weights: %s)" % (
                 key, target.weight, _few(sorted(values))))
             continue
+        value = np.asarray(values[target.weight])
+        if target.part is not None:
+            tiling = _tiling(table, target.weight, value.shape[0] if value.ndim else 0)
+            if tiling and tiling not in problems:
+                problems.append(tiling)
+            out[key] = value[target.part[0]:target.part[1]]
+            continue
         try:
-            out[key] = target.to_checkpoint(key, np.asarray(values[target.weight]))
+            out[key] = target.to_checkpoint(key, value)
         except ArtifactError as exc:
             problems.append("%s (%s)" % (exc.what, exc.found))
     if STEP in out:

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.core import canned
+from shared.core import canned, restore
+from shared.core.errors import ArtifactError
 from shared.core.registry import get_case
 from shared.core.weights import NameMap, draw
 
@@ -66,3 +67,49 @@ def test_the_keras_ports_kernel_rows_follow_each_ports_column_order():
     assert keras3["linear_model/kernel[4:20]"] == cross  # TF1's linear_model order, built explicitly
     linear = get_case("canned_linear").name_map("tf2", "keras3")
     assert NameMap("x", linear).to_canonical({"linear_model/kernel": np.zeros((11, 1)), "linear_model/bias": np.zeros(1)})
+
+
+def _canned_checkpoint(case):
+    """What a canned Estimator's checkpoint holds: every canonical weight (distinct values), its optimizers' slots
+    under partitioned names, the step counter."""
+    shapes = dict((n, tuple(i.shape)) for n, i in case.init.weights.items()) if case.init is not None else \
+        canned.LINEAR_WEIGHTS
+    rs = np.random.RandomState(0)
+    out = dict((n, rs.uniform(-1, 1, s).astype(np.float32)) for n, s in shapes.items())
+    for n, s in shapes.items():
+        for slot in ("Ftrl", "Ftrl_1") if n.startswith("linear/") else ("Adagrad",):
+            out[n + "/part_0/" + slot] = np.zeros(s, np.float32)
+    out["global_step"] = np.asarray(200, np.int64)
+    return out
+
+
+@pytest.mark.parametrize("name", ["canned_linear", "canned_dnn", "canned_widedeep"])
+@pytest.mark.parametrize("impl", ["keras2", "keras3"])
+def test_each_ports_restore_table_puts_every_canned_key_where_the_weight_comparison_reads_it(name, impl):
+    case = get_case(name)
+    ckpt = _canned_checkpoint(case)
+    unused = dict(restore.STATE["ftrl"], **restore.STATE["adagrad"])
+    table = restore.Table.from_names(case.name_map("tf1", "estimator"), case.name_map("tf2", impl), unused)
+    names = NameMap(name, case.name_map("tf2", impl))
+    weights = dict((n, np.asarray(v, np.float32)) for n, v in names.from_canonical(
+        dict((k, ckpt[k]) for k in case.name_map("tf1", "estimator"))).items())
+    values, report = restore.plan_restore(table, ckpt, dict((n, (v.shape, "float32")) for n, v in weights.items()), name)
+    assert sorted(values) == sorted(weights) and all(np.array_equal(values[n], weights[n]) for n in weights)
+    assert "global_step" in report["unused"] and not any(k in report["unused"] for k in case.name_map("tf1", "estimator"))
+    back, _ = restore.plan_rollback(table, values, 200, name)
+    assert all(np.array_equal(back[k], ckpt[k]) for k in case.name_map("tf1", "estimator"))
+
+
+def test_a_wrong_canned_name_map_fails_the_restore_by_name():
+    case = get_case("canned_linear")
+    wrong = dict(case.name_map("tf2", "keras3"))
+    wrong["linear_model/kernel[0:4]"] = wrong.pop("linear_model/kernel[0:5]")  # one age bucket short
+    ckpt = _canned_checkpoint(case)
+    table = restore.Table.from_names(case.name_map("tf1", "estimator"), wrong, restore.STATE["ftrl"])
+    with pytest.raises(ArtifactError) as err:
+        restore.plan_restore(table, ckpt, {"linear_model/kernel": ((11, 1), "float32"),
+                                           "linear_model/bias": ((1,), "float32")}, "tf2/canned_linear/keras3")
+    message = str(err.value)
+    assert "key 'linear/linear_model/age_bucketized/weights' -> 'linear_model/kernel': shape [5, 1], the model's " \
+           "weight (rows 0:4) is [4, 1]" in message
+    assert "do not cover its 11 rows each once" in message

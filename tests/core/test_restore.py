@@ -164,3 +164,49 @@ def test_example_rows_come_from_the_probe_columns_by_name():
     with pytest.raises(ArtifactError) as err:
         restore.example_rows(dict(SPEC, u2=SPEC["u1"]), frame)
     assert "the probe set has no column for feature(s) 'u2'" in str(err.value)
+
+
+PARTED = {"linear/age/weights": np.asarray([[1.0], [2.0]], np.float32), "linear/region/weights":
+          np.asarray([[3.0], [4.0], [5.0]], np.float32), "linear/bias_weights": np.asarray([0.5], np.float32),
+          "linear/age/weights/part_0/Ftrl": np.zeros((2, 1), np.float32), "global_step": np.asarray(7, np.int64)}
+PARTED_TF2 = {"linear_model/kernel[0:2]": "age", "linear_model/kernel[2:5]": "region", "linear_model/bias": "bias"}
+PARTED_TF1 = {"linear/age/weights": "age", "linear/region/weights": "region", "linear/bias_weights": "bias"}
+PARTED_WEIGHTS = {"linear_model/kernel": ((5, 1), "float32"), "linear_model/bias": ((1,), "float32")}
+
+
+def test_row_slices_of_a_name_map_restore_several_keys_into_one_kernel_and_roll_back_apart():
+    table = Table.from_names(PARTED_TF1, PARTED_TF2, STATE["ftrl"])
+    assert table.to_dict()["targets"]["linear/region/weights"] == {"weight": "linear_model/kernel", "transform": "rows 2:5"}
+    values, report = restore.plan_restore(table, PARTED, PARTED_WEIGHTS, "tf2/canned_linear/keras3")
+    assert values["linear_model/kernel"][:, 0].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert report["restored"]["linear_model/kernel"] == ["linear/age/weights", "linear/region/weights"]
+    assert sorted(report["unused"]) == ["global_step", "linear/age/weights/part_0/Ftrl"]
+    out, _ = restore.plan_rollback(table, values, 7, "here")
+    assert sorted(out) == sorted(list(PARTED_TF1) + ["global_step"])
+    assert all(np.array_equal(out[k], PARTED[k]) for k in PARTED_TF1)
+
+
+def test_row_slices_that_do_not_cover_the_kernel_or_misstate_a_key_fail_naming_both():
+    short = dict(PARTED_TF2)
+    del short["linear_model/kernel[2:5]"]
+    short["linear_model/kernel[2:4]"] = "region"
+    message = _fails(Table.from_names(PARTED_TF1, short, STATE["ftrl"]), PARTED, PARTED_WEIGHTS)
+    assert "key 'linear/region/weights' -> 'linear_model/kernel': shape [3, 1], the model's weight (rows 2:4) is [2, 1]" \
+        in message
+    assert "the parts of 'linear_model/kernel' (linear/age/weights -> rows 0:2, linear/region/weights -> rows 2:4) do " \
+           "not cover its 5 rows each once" in message
+    with pytest.raises(ArtifactError) as err:
+        restore.plan_rollback(Table.from_names(PARTED_TF1, short, STATE["ftrl"]),
+                              {"linear_model/kernel": np.zeros((5, 1)), "linear_model/bias": np.zeros(1)}, 7, "here")
+    assert str(err.value).count("do not cover its 5 rows each once") == 1
+
+
+def test_a_weight_from_a_whole_key_and_parts_at_once_or_a_sliced_tf1_map_is_refused():
+    with pytest.raises(ArtifactError) as err:
+        Table({"a": Target("k", part=(0, 2)), "b": Target("k")})
+    assert "'k' <- 'b', 'a'" in str(err.value)
+    with pytest.raises(ArtifactError) as err:
+        Table.from_names({"kernel[0:2]": "age"}, {"k[0:2]": "age"})
+    assert "the tf1 name map slices rows of 'kernel[0:2]'" in str(err.value)
+    with pytest.raises(ArtifactError):
+        Target("k", part=(3, 3))

@@ -403,8 +403,9 @@ def test_report_modules_import_matplotlib_lazily():
     subprocess.run([sys.executable, "-c", probe], cwd=REPO, check=True)
 
 
-def test_a_case_of_tensors_without_an_oracle_is_drawn_and_has_no_oracle_section(root, make_result):
-    """canned_dnn: weight tensors drawn element by element, predictions and loss sections, no oracle heading."""
+def test_a_case_of_tensors_without_an_oracle_is_drawn_and_has_no_oracle_section(root, make_result, monkeypatch):
+    """canned_dnn: weight tensors drawn element by element, predictions and loss sections, no oracle heading (its
+    trained-artifact checks left out: made-up runs keep no artifacts)."""
     pytest.importorskip("matplotlib")
     import numpy as np
 
@@ -413,6 +414,7 @@ def test_a_case_of_tensors_without_an_oracle_is_drawn_and_has_no_oracle_section(
     from shared.core.weights import to_json
 
     case = get_case("canned_dnn")
+    monkeypatch.setattr(case, "checks", [c for c in case.checks if not c.kind.artifact])
     init = data.load_init(root, case)
     rows = data.load_probe(root, case).n_rows
     for side, impls in case.impls.items():
