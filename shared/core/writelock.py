@@ -41,6 +41,17 @@ def read_holder(path: str) -> Optional[Dict[str, object]]:
     return record if isinstance(record, dict) else None
 
 
+def _holder(path: str, settle_s: float = 0.2) -> Optional[Dict[str, object]]:
+    """The holder's record; a holder that has just taken the lock writes its name a moment later, so an empty
+    file is read again for up to ``settle_s`` before the holder is reported unknown."""
+    deadline = time.perf_counter() + settle_s
+    record = read_holder(path)
+    while record is None and time.perf_counter() < deadline:
+        time.sleep(0.01)
+        record = read_holder(path)
+    return record
+
+
 def not_writable(folder: str, exc: OSError) -> WriteError:
     """The error for a folder this process cannot create files in."""
     return WriteError(
@@ -113,7 +124,7 @@ def hold(folder: str, label: Optional[str] = None, wait: bool = True, command: O
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
-            holder = describe(read_holder(path))
+            holder = describe(_holder(path))
             if not wait:
                 raise BusyError(
                     "%s is being written by another run" % label,
