@@ -134,9 +134,7 @@ def _meta_graph(export: str, saved_model_pb2):
                         fix="export with Estimator.export_saved_model")
 
 
-def keeps(job) -> bool:
-    """Whether this run keeps artifacts: its case checks them and it runs in a results folder (not the benchmark)."""
-    return job.artifacts is not None and job.case.keeps_artifacts
+keeps = store.keeps  # whether a run keeps artifacts (the Estimator loops ask it before saving a final checkpoint)
 
 
 def keep(job, estimator, spec: Dict[str, Any], key: str = "predictions",
@@ -238,28 +236,7 @@ def read_checkpoint(prefix: str) -> Dict[str, np.ndarray]:
     """Every tensor of a name-based checkpoint, read now: a damaged file fails here, naming the keys it lost."""
     from legacy_tf1.compat import tf
 
-    try:
-        reader = tf.train.NewCheckpointReader(prefix)
-    except Exception as exc:  # noqa: BLE001 - TF's NotFoundError / DataLossError, named below
-        raise ArtifactError("checkpoint %s cannot be opened" % prefix, expected="its .index and .data files",
-                            found="%s: %s" % (type(exc).__name__, str(exc).splitlines()[0]),
-                            fix="run the side that wrote it again") from None
-    return _read_all(prefix, reader)
-
-
-def _read_all(prefix: str, reader) -> Dict[str, np.ndarray]:
-    keys = sorted(reader.get_variable_to_shape_map())
-    values, bad = {}, []
-    for key in keys:
-        try:
-            values[key] = np.asarray(reader.get_tensor(key))
-        except Exception as exc:  # noqa: BLE001 - a short .data file reads as OutOfRangeError for the keys past the cut
-            bad.append("%s (%s: %s)" % (key, type(exc).__name__, str(exc).splitlines()[0][:120]))
-    if bad:
-        raise ArtifactError("checkpoint %s is damaged" % prefix, expected="all %d tensors readable" % len(keys),
-                            found="%d unreadable: %s" % (len(bad), "; ".join(bad)),
-                            fix="run the side that wrote it again (its .index lists tensors its .data does not hold)")
-    return values
+    return store.read_checkpoint(prefix, tf.train.NewCheckpointReader)
 
 
 def checkpoint_variables(variables) -> Dict[str, Any]:

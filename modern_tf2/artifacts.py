@@ -91,28 +91,10 @@ def quiet() -> Iterator[None]:
 
 
 def read_checkpoint(prefix: str) -> Dict[str, np.ndarray]:
-    """Every tensor of a name-based checkpoint, read now (``load_checkpoint`` reads only the index: a short .data
-    file fails only for the tensors past the cut, so every key is read before anything is assigned)."""
+    """Every tensor of a name-based checkpoint, read now: a damaged file fails here, naming the keys it lost."""
     import tensorflow as tf
 
-    try:
-        reader = tf.train.load_checkpoint(prefix)
-    except Exception as exc:  # noqa: BLE001 - NotFoundError / DataLossError, named below
-        raise ArtifactError("checkpoint %s cannot be opened" % prefix, expected="its .index and .data files",
-                            found="%s: %s" % (type(exc).__name__, str(exc).splitlines()[0]),
-                            fix="run the side that wrote it again") from None
-    keys = sorted(reader.get_variable_to_shape_map())
-    values, bad = {}, []
-    for key in keys:
-        try:
-            values[key] = np.asarray(reader.get_tensor(key))
-        except Exception as exc:  # noqa: BLE001 - IndexError "Read less bytes than requested" past a cut
-            bad.append("%s (%s: %s)" % (key, type(exc).__name__, str(exc).splitlines()[0][:120]))
-    if bad:
-        raise ArtifactError("checkpoint %s is damaged" % prefix, expected="all %d tensors readable" % len(keys),
-                            found="%d unreadable: %s" % (len(bad), "; ".join(bad)),
-                            fix="run the side that wrote it again (its .index lists tensors its .data does not hold)")
-    return values
+    return store.read_checkpoint(prefix, tf.train.load_checkpoint)
 
 
 def restore_into(prefix: str, port: Port, table: Table, where: str) -> Dict[str, Any]:
@@ -154,8 +136,8 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
     ``rollback/``, ``rollback.json``); a failure is recorded there (the comparison reports it, naming
     the key or file) and never fails the training run.
     """
-    if job.artifacts is None or job.results is None or not job.case.keeps_artifacts:  # the benchmark, or a case
-        return                                                                           # that checks no artifacts
+    if not store.keeps(job):  # the benchmark, or a case that checks no artifacts
+        return
     sources = store.tf1_sources(job.results, SIDES["tf1"].home_env, job.case)
     if not sources:
         return
@@ -255,12 +237,17 @@ def serve(root: str, env: str, case, log: Callable[[str], None] = print) -> None
     sources = store.tf1_sources(root, SIDES["tf1"].home_env, case)
     if not sources:
         return
+    try:
+        probe, unreadable = data.load_probe(root, case), None  # once for every TF1 export of the case
+    except Exception as exc:  # noqa: BLE001 - recorded for each export below
+        probe, unreadable = None, exc
     with store.staged(os.path.join(store.case_dir(root, env, case.name), store.SAVEDMODEL)) as tmp:
         for tf1_impl, source in sorted(sources.items()):
             record = {"run_id": source.get("run_id"), "calls": {}, "source_sha256": source.get("content_sha256")}
             if source.get("status") == "ok":
                 try:
-                    probe = data.load_probe(root, case)
+                    if unreadable is not None:
+                        raise unreadable
                     record["calls"] = _serve(source, probe, "%s/%s" % (env, case.name))
                     record.update(status="ok", probe_sha256=probe.sha256)
                 except Exception as exc:  # noqa: BLE001 - recorded and reported by the comparison

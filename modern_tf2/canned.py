@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import numpy as np
 
+from shared.core import artifacts as store
 from shared.core.results import Trained
 
 from modern_tf2 import artifacts, settings
@@ -121,6 +122,8 @@ def port_of(job, model, features: Callable[[Any], Any]) -> artifacts.Port:
 def keep(job, model, build: Callable[[], Any], features: Callable[[Any], Any], optimizers: List[str]) -> None:
     """The TF1 checkpoint into ``build()`` (a fresh model) and ``model``'s weights back to TF1, by the case's name
     maps (a kernel's row slices included); the slots of ``optimizers`` and the step counter stay in the checkpoint."""
+    if not store.keeps(job):  # built only where the run keeps artifacts
+        return
     unused = {}  # type: Dict[str, str]
     for name in optimizers:
         unused.update(artifacts.STATE[name])

@@ -15,9 +15,12 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+
+import numpy as np
 
 from shared.core import SCHEMA_VERSION, atomic
+from shared.core.data import sha256_file  # noqa: F401 - the artifacts' checksums are the data's
 from shared.core.errors import ArtifactError
 
 ARTIFACTS = "artifacts"
@@ -69,12 +72,33 @@ def role(relpath: str) -> str:
     return OTHER
 
 
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def keeps(job) -> bool:
+    """Whether a run keeps artifacts: its case checks them and it runs in a results folder (not the benchmark)."""
+    return job.artifacts is not None and job.results is not None and job.case.keeps_artifacts
+
+
+def read_checkpoint(prefix: str, open_reader: Callable[[str], Any]) -> Dict[str, Any]:
+    """Every tensor of a name-based checkpoint, read now with ``open_reader(prefix)`` (TF 1.15's
+    ``NewCheckpointReader``, TF 2.x's ``load_checkpoint``): both read only the index when opened, and a short
+    .data file fails only for the tensors past the cut, so every key is read before anything uses one."""
+    try:
+        reader = open_reader(prefix)
+    except Exception as exc:  # noqa: BLE001 - TF's NotFoundError / DataLossError, named below
+        raise ArtifactError("checkpoint %s cannot be opened" % prefix, expected="its .index and .data files",
+                            found="%s: %s" % (type(exc).__name__, str(exc).splitlines()[0]),
+                            fix="run the side that wrote it again") from None
+    keys = sorted(reader.get_variable_to_shape_map())
+    values, bad = {}, []
+    for key in keys:
+        try:
+            values[key] = np.asarray(reader.get_tensor(key))
+        except Exception as exc:  # noqa: BLE001 - OutOfRangeError (1.15) / IndexError (2.x) for keys past a cut
+            bad.append("%s (%s: %s)" % (key, type(exc).__name__, str(exc).splitlines()[0][:120]))
+    if bad:
+        raise ArtifactError("checkpoint %s is damaged" % prefix, expected="all %d tensors readable" % len(keys),
+                            found="%d unreadable: %s" % (len(bad), "; ".join(bad)),
+                            fix="run the side that wrote it again (its .index lists tensors its .data does not hold)")
+    return values
 
 
 def manifest(folder: str, skip: tuple = (MANIFEST,)) -> Dict[str, Dict[str, Any]]:
