@@ -227,10 +227,10 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     def keep(estimator, trajectory):
         held = {}  # type: Dict[str, Any]
 
-        def predicted(prefix):  # the model_fn in PREDICT mode, set to the kept checkpoint's tensors
-            weights = [trajectory.snapshots[-1], trajectory.start, artifacts.read_checkpoint(prefix)]
-            held["final"], held["start"], saved = predict_from(estimator, probe, key, weights, checkpoint_name)
-            return saved[:, 0]
+        def predicted(prefix):  # the model_fn in PREDICT mode, set to the kept checkpoint's tensors: the final
+            weights = [trajectory.start, artifacts.read_checkpoint(prefix)]  # checkpoint holds the last snapshot's
+            held["start"], held["final"] = predict_from(estimator, probe, key, weights, checkpoint_name)
+            return held["final"][:, 0]
 
         artifacts.keep(job, estimator, spec, key=key, predicted=predicted)  # checkpoint, export, predictions for TF2
         if "final" not in held:  # no artifacts kept (a run outside a results folder) or keeping them failed

@@ -275,10 +275,11 @@ def canned_dnn_loop(job) -> Trained:
     data = plan_dataset(job.plan, port.inputs(job.dataset.frame, [], DNN_FEATURES), label)
     snapshots, first, scale = custom_loop(strategy, model, model.trainable_variables, optimizer, data, job.plan, read,
                                           naive=False, reduction=hp["loss_reduction"])
+    logits = model(probe)
     used = dict(_loop_settings(optimizer, job.plan, hp["loss_reduction"]), label_shape=port.shape(label.shape),
-                logits_shape=port.shape(model(probe).shape))  # as the fit port and the Estimator record them
+                logits_shape=port.shape(logits.shape))  # as the fit port and the Estimator record them
     trained = Trained(snapshots[-1], snapshots, {"keras": keras.__version__},
-                      predictions=np.asarray(model(probe), np.float64)[:, 0], start=job.init,
+                      predictions=np.asarray(logits, np.float64)[:, 0], start=job.init,
                       steps=int(optimizer.iterations.numpy()), settings=used,
                       stages={"forward": forward, "first_step": first})
     return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)

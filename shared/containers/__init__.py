@@ -70,7 +70,9 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
 def _env_of(f: Flavour, kit_args: Sequence[str]) -> str:
     """The env name the side in the image writes its results under: ``--env`` when given, else the flavour."""
     args = list(kit_args)
-    return args[args.index("--env") + 1] if "--env" in args[:-1] else f.name
+    given = [a.split("=", 1)[1] if a.startswith("--env=") else args[i + 1] for i, a in enumerate(args)
+             if a.startswith("--env=") or a == "--env" and i + 1 < len(args)]
+    return given[-1] if given else f.name  # the side's argparse takes the last of --env NAME / --env=NAME
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -509,3 +509,11 @@ def test_a_users_case_folder_trains_in_the_image_mounted_read_only(tmp_path, nam
         assert run["status"] in ("ok", "skipped"), (path, run.get("error"))
         assert run["fingerprint"]["container"] == tag
     assert any(results_read(p)["status"] == "ok" for p in runs), runs
+
+
+def test_the_env_a_container_run_writes_is_read_in_both_spellings():
+    f = flavour("tf1-cpu")
+    assert containers._env_of(f, []) == "tf1-cpu"
+    assert containers._env_of(f, ["--env", "tf1-gpu-a"]) == "tf1-gpu-a"
+    assert containers._env_of(f, ["--cases", "linear", "--env=tf1-b"]) == "tf1-b"
+    assert containers._env_of(f, ["--env=tf1-a", "--env", "tf1-b"]) == "tf1-b"
