@@ -2,34 +2,20 @@
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 from shared.core import atomic
-from shared.core.envs import SIDES, main_envs
-from shared.core.errors import EnvError, KitError
+from shared.core.errors import KitError
 from shared.distributed import CASES, FOLDER, RESULTS, side_args, table, verdict
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def train(results: str, extra) -> dict:
     """Each side in its built env, one after the other; wall time per side."""
-    from shared.pitfalls.run import side_python
+    from shared.pitfalls.run import train_sides
 
-    timings = {}
-    for i, env in enumerate(main_envs()):
-        cmd = [side_python(env.name), "-m", SIDES[env.side].package, "--env", env.name, "--lock",
-               env.lock_path(".")] + side_args(results, extra) + (["--prepare"] if i == 0 else [])
-        print("distributed: %s side (%s)" % (env.side, env.name), flush=True)
-        t0 = time.perf_counter()
-        code = subprocess.call(cmd, cwd=REPO)
-        timings[env.name] = time.perf_counter() - t0
-        if code not in (0, 1):  # 1: an implementation failed, recorded in its result and judged below
-            raise EnvError("the %s side could not run (exit %d)" % (env.name, code), expected="results of every case",
-                           found="no results", fix="see its output above")
-    return timings
+    return train_sides(side_args(results, extra), "distributed", log=lambda line: print(line, flush=True))
 
 
 def main(argv=None) -> int:

@@ -51,15 +51,16 @@ def side_python(env_name: str, root: str = REPO) -> str:
     return python
 
 
-def train(folder: str, runs: str, cases: Sequence[str], log=print) -> Dict[str, float]:
-    """Each side's package in its env, one after the other, on ``cases`` into ``runs``; wall time per side."""
+def train_sides(args: Sequence[str], label: str, what: str = "", log=print) -> Dict[str, float]:
+    """Each main env's side package in its built env, one after the other, with ``args`` (the first run also
+    prepares the data); wall time per env. Exit 1 (an implementation failed) is left to the verdict."""
     timings = OrderedDict()  # type: Dict[str, float]
     pythons = OrderedDict((env.name, side_python(env.name)) for env in main_envs())
     for i, (name, python) in enumerate(pythons.items()):
         env = ENVS[name]
-        cmd = [python, "-m", SIDES[env.side].package, "--env", name, "--results", runs, "--cases-from", folder,
-               "--lock", env.lock_path("."), "--cases"] + list(cases) + (["--prepare"] if i == 0 else [])
-        log("pitfalls: %s side (%s), %d cases" % (env.side, name, len(cases)))
+        cmd = [python, "-m", SIDES[env.side].package, "--env", name, "--lock", env.lock_path(".")] + list(args) + (
+            ["--prepare"] if i == 0 else [])
+        log("%s: %s side (%s)%s" % (label, env.side, name, what))
         t0 = time.perf_counter()
         code = subprocess.call(cmd, cwd=REPO)
         timings[name] = time.perf_counter() - t0
@@ -67,6 +68,12 @@ def train(folder: str, runs: str, cases: Sequence[str], log=print) -> Dict[str, 
             raise EnvError("the %s side could not run (exit %d)" % (name, code), expected="results of every case",
                            found="no results", fix="see its output above")
     return timings
+
+
+def train(folder: str, runs: str, cases: Sequence[str], log=print) -> Dict[str, float]:
+    """Each side's package in its env, one after the other, on ``cases`` into ``runs``; wall time per side."""
+    return train_sides(["--results", runs, "--cases-from", folder, "--cases"] + list(cases), "pitfalls",
+                       ", %d cases" % len(cases), log)
 
 
 def run(folder: str, root: str, ids: Optional[Sequence[str]] = None, with_training: bool = True, log=print) -> int:
