@@ -61,13 +61,7 @@ def serialized(spec: Dict[str, Dict[str, Any]], frame) -> List[bytes]:
     """Each row of ``frame`` as a serialized ``tf.train.Example`` with the features of ``spec``."""
     from legacy_tf1.compat import tf
 
-    lists = {"bytes_list": tf.train.BytesList, "float_list": tf.train.FloatList, "int64_list": tf.train.Int64List}
-    out = []
-    for row in restore.example_rows(spec, frame):
-        feature = dict((name, tf.train.Feature(**{kind: lists[kind](value=values)}))
-                       for name, (kind, values) in row.items())
-        out.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-    return out
+    return restore.serialized_examples(tf.train, spec, frame)
 
 
 def _probe_input_fn(probe, spec: Dict[str, Dict[str, Any]]):
@@ -89,10 +83,7 @@ def _probe_input_fn(probe, spec: Dict[str, Dict[str, Any]]):
     return input_fn
 
 
-def flat(values: np.ndarray, rows: int) -> List[Any]:
-    """Predictions as rows: one float per row when the model has one output, else a list per row."""
-    values = np.asarray(values, dtype=np.float64).reshape(rows, -1)
-    return (values[:, 0] if values.shape[1] == 1 else values).tolist()
+flat = restore.prediction_rows  # predictions as rows
 
 
 def signatures(export: str, key: str) -> Dict[str, Dict[str, Any]]:

@@ -220,7 +220,7 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
         label = job.dataset.floats(job.case.label).astype(np.float32).reshape(-1, 1)
         input_fn = run.input_fn(columns_of(job.dataset, strings, floats), label, job.plan)
         hooks = run.hooks()
-    probe = columns_of(job.probe, strings, floats)
+    probe = columns_of(job.probe_set(), strings, floats)  # also where the case checks artifacts but not predictions
 
     spec = artifacts.parse_spec(columns=columns)
 

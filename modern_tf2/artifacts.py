@@ -70,10 +70,7 @@ def _label(variable) -> str:
     return str(getattr(variable, "path", None) or variable.name)
 
 
-def rows(values: Any, n: int) -> List[Any]:
-    """Predictions as rows: one float per row when the model has one output, else a list per row."""
-    values = np.asarray(values, dtype=np.float64).reshape(n, -1)
-    return (values[:, 0] if values.shape[1] == 1 else values).tolist()
+rows = restore.prediction_rows  # predictions as rows
 
 
 @contextlib.contextmanager
@@ -195,12 +192,7 @@ def serialized(spec: Mapping[str, Mapping[str, Any]], frame):
     """The probe rows as a string tensor of serialized ``tf.train.Example``s with the features of ``spec``."""
     import tensorflow as tf
 
-    lists = {"bytes_list": tf.train.BytesList, "float_list": tf.train.FloatList, "int64_list": tf.train.Int64List}
-    out = []
-    for row in restore.example_rows(spec, frame):
-        feature = dict((name, tf.train.Feature(**{kind: lists[kind](value=values)})) for name, (kind, values) in row.items())
-        out.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-    return tf.constant(out)
+    return tf.constant(restore.serialized_examples(tf.train, spec, frame))
 
 
 def decoded(examples) -> List[Any]:

@@ -377,6 +377,23 @@ def spec_to_json(features: Mapping[str, Tuple[str, str, Sequence[int]]]) -> Dict
     return out
 
 
+def serialized_examples(train, spec: Mapping[str, Mapping[str, Any]], frame) -> List[bytes]:
+    """Each row of ``frame`` as a serialized ``tf.train.Example`` with the features of ``spec``; ``train`` is the
+    side's ``tf.train`` (TF 1.15's or TF 2.x's: the same protos)."""
+    lists = {"bytes_list": train.BytesList, "float_list": train.FloatList, "int64_list": train.Int64List}
+    out = []
+    for row in example_rows(spec, frame):
+        feature = dict((name, train.Feature(**{kind: lists[kind](value=values)})) for name, (kind, values) in row.items())
+        out.append(train.Example(features=train.Features(feature=feature)).SerializeToString())
+    return out
+
+
+def prediction_rows(values: Any, n: int) -> List[Any]:
+    """Predictions as rows: one float per row when the model has one output, else a list per row."""
+    values = np.asarray(values, dtype=np.float64).reshape(n, -1)
+    return (values[:, 0] if values.shape[1] == 1 else values).tolist()
+
+
 def example_rows(spec: Mapping[str, Mapping[str, Any]], frame) -> List[Dict[str, Tuple[str, List[Any]]]]:
     """Each row of ``frame`` as the features of one ``tf.train.Example``: ``{feature: (kind, values)}``."""
     absent = sorted(set(spec) - set(frame.columns))
