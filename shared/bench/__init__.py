@@ -92,17 +92,23 @@ def kit_breakdown(results: str) -> Dict[str, Any]:
             train[run["run_id"]] = (run.get("timings") or {}).get("train_s")
         import_s = float(summary["fingerprint"].get("import_s") or 0.0)
         train_s = sum(v for v in train.values() if v)
-        out[env] = {"wall_s": summary["wall_s"], "import_s": import_s, "train_s": train_s,
-                    "other_s": summary["wall_s"] - import_s - train_s, "train_by_run_s": train}
+        processes = summary.get("jobs") or {}
+        train_wall = processes.get("train_wall_s", train_s)  # the training phase's wall time (all its processes)
+        out[env] = {"wall_s": summary["wall_s"], "import_s": import_s, "train_s": train_s, "train_wall_s": train_wall,
+                    "processes": processes.get("processes", 1), "other_s": summary["wall_s"] - import_s - train_wall,
+                    "train_by_run_s": train}
     return out
 
 
-def kit_run(envdir: Optional[str], results: str, label: str) -> Dict[str, Any]:
-    """One ``nox -s tf1 tf2`` (warm with ``.nox``, cold with a fresh ``envdir``), then a timed compare alone."""
+def kit_run(envdir: Optional[str], results: str, label: str, jobs: Optional[int] = None) -> Dict[str, Any]:
+    """One ``nox -s tf1 tf2`` (warm with ``.nox``, cold with a fresh ``envdir``), then a timed compare alone;
+    ``jobs`` sets the sides' ``TFKIT_JOBS`` (default: theirs)."""
     cmd = [sys.executable, "-m", "nox"] + (["--envdir", envdir] if envdir else []) + [
         "-s", "tf1", "tf2", "--", "--results", results]
-    wall, rc, text = _run(cmd)
-    out = {"label": label, "command": " ".join(["nox"] + cmd[3:]), "wall_s": wall, "rc": rc, "sides": kit_breakdown(results)}
+    env = dict(os.environ, TFKIT_JOBS=str(jobs)) if jobs is not None else None
+    wall, rc, text = _run(cmd, env=env)
+    out = {"label": label, "command": ("TFKIT_JOBS=%d " % jobs if jobs is not None else "") + " ".join(["nox"] + cmd[3:]),
+           "wall_s": wall, "rc": rc, "sides": kit_breakdown(results)}
     if rc != 0:
         out["tail"] = text[-2000:]
     compare_py = env_python(envdir or os.path.join(ROOT, ".nox"), "compare")
@@ -166,7 +172,8 @@ def ratios(kit: Dict[str, Any], floor: Dict[str, Any]) -> Dict[str, Any]:
         out[env] = {
             "side_wall_over_floor": ratio(side["wall_s"], fl["floor_s"]),
             "import_over_bare_import": ratio(side["import_s"], fl["import_s"]),
-            "train_over_bare_loops": ratio(side["train_s"], fl["bare_loops_s"]),
+            "train_over_bare_loops": ratio(side.get("train_wall_s", side["train_s"]), fl["bare_loops_s"]),
+            "train_sum_over_bare_loops": ratio(side["train_s"], fl["bare_loops_s"]),
             "other_s": side["other_s"], "data_load_s": fl["data_s"],
         }
     out["floor_total_s"] = total_floor
@@ -421,6 +428,11 @@ def run_all(args) -> int:
         bench["ratios"] = ratios(bench["warm"], bench["floor"])
         log("bench: warm %.1f s, floor %.1f s, x%.2f" % (
             bench["warm"]["wall_s"], bench["ratios"]["floor_total_s"], bench["ratios"]["session_over_floor"] or 0))
+        log("bench: the same warm run with one process per side (TFKIT_JOBS=1) ...")
+        bench["warm_one_process"] = kit_run(None, warm_results, "warm, one process per side", jobs=1)
+        bench["ratios_one_process"] = ratios(bench["warm_one_process"], bench["floor"])
+        log("bench: one process per side %.1f s, x%.2f" % (
+            bench["warm_one_process"]["wall_s"], bench["ratios_one_process"]["session_over_floor"] or 0))
         bench["speedups"] = SPEEDUPS
         atomic.write_json(out_path, bench)
         grid = QUICK_GRID if args.quick else FULL_GRID

@@ -49,18 +49,28 @@ def _floor(bench: Dict[str, Any]) -> List[str]:
     for env in SIDES:
         side, fl = warm["sides"].get(env), floor.get(env) or {}
         if side and "floor_s" in fl:
-            rows.append([env, _num(fl["import_s"]), _num(fl["bare_loops_s"]), _num(fl["floor_s"]), _num(side["import_s"]),
-                         _num(side["train_s"]), _num(side["other_s"]), _num(side["wall_s"]),
+            rows.append([env, _num(fl["import_s"]), _num(fl["bare_loops_s"]), _num(fl["floor_s"]),
+                         side.get("processes", 1), _num(side["import_s"]), _num(side["train_s"]),
+                         _num(side.get("train_wall_s", side["train_s"])), _num(side["other_s"]), _num(side["wall_s"]),
                          "x" + _num((ratios.get(env) or {}).get("side_wall_over_floor"))])
     out = ["## Warm run against its floor", "",
            "Floor of an env: a bare `python -c 'import tensorflow'` plus the bare training loop of every (case, "
-           "implementation); the whole floor adds the comparison. Measured in the same run as the kit.", ""]
-    out += _table(["env", "bare import", "bare loops", "floor", "kit import", "kit train", "kit other", "kit side",
-                   "side / floor"], rows)
+           "implementation), one after the other in one process; the whole floor adds the comparison. Measured in "
+           "the same run as the kit. The kit's sides train their cases in `processes` processes side by side "
+           "(`--jobs`): `kit train` is the sum of the runs' training times, `train wall` the wall time of the "
+           "training phase.", ""]
+    out += _table(["env", "bare import", "bare loops", "floor", "processes", "kit import", "kit train", "train wall",
+                   "kit other", "kit side", "side / floor"], rows)
     out.append("Comparison %s s, nox and process start-up %s s; warm `nox -s tf1 tf2` **%s s** against a floor of "
                "**%s s**: **x%s** (target x%s)." % (_num(warm.get("compare_s")), _num(warm.get("nox_overhead_s")),
                                                      _num(warm["wall_s"]), _num(ratios.get("floor_total_s")),
                                                      _num(ratios.get("session_over_floor")), _num(ratios.get("target"), 1)))
+    one, one_ratios = bench.get("warm_one_process"), bench.get("ratios_one_process") or {}
+    if one:
+        out.append("The same warm run with one process per side (`TFKIT_JOBS=1`): %s s, **x%s** the floor (%s)." % (
+            _num(one["wall_s"]), _num(one_ratios.get("session_over_floor")),
+            ", ".join("%s side x%s" % (env, _num((one_ratios.get(env) or {}).get("side_wall_over_floor")))
+                      for env in SIDES if env in one_ratios)))
     if bench.get("warm_runs_s"):
         out.append("Warm runs: %s s; the median run is the one shown, and floors are medians of as many "
                    "measurements." % ", ".join(_num(w) for w in bench["warm_runs_s"]))

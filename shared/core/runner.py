@@ -11,7 +11,7 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from shared.core import SCHEMA_VERSION, artifacts, data, models, results, writelock
+from shared.core import SCHEMA_VERSION, artifacts, data, jobs, models, results, writelock
 from shared.core.errors import KitError, RegistryError, TrainingError
 from shared.core.fingerprint import base as fingerprint_base
 from shared.core.plan import for_case
@@ -41,6 +41,11 @@ def parser(side: str) -> argparse.ArgumentParser:
                         % DEFAULT_THREADS)
     p.add_argument("--cpu-devices", type=cpu_devices_arg, default=1, metavar="N",
                    help="logical CPU devices TensorFlow may place replicas on (distributed cases; default 1)")
+    p.add_argument("--jobs", type=jobs.jobs_arg, default=jobs.default_jobs(), metavar="N",
+                   help="processes that train the cases side by side, each importing TensorFlow once (default: "
+                        "$TFKIT_JOBS, or 0: one per core the --threads leave, at most %d and one per case; 1 on "
+                        "cuda and with --cpu-devices > 1)" % jobs.MAX_AUTO_JOBS)
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # a claims folder: this is a worker of a side
     p.add_argument("--lock", default=None, help="lock file this env was installed from (hash goes into results)")
     p.add_argument("--prepare", action="store_true", help="generate the shared data first when it is missing")
     p.add_argument("--no-wait", action="store_true",
@@ -221,7 +226,7 @@ class _Side(object):
 
     def run_case(self, case: Case) -> None:
         """Load the case's data, plan, probe set, init and numpy model once, then train each implementation here."""
-        impls = [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
+        impls = self.impls_of(case)
         inputs = results.CaseInputs(case)
         impls = [i for i in impls if not self._skipped(case, i, inputs)]
         if not impls:
@@ -311,8 +316,58 @@ class _Side(object):
                                 fix="evaluate the full-data loss once at the end of every epoch")
         return list(trained.losses)
 
-    def finish(self, started: float, lock_wait_s: float) -> int:
-        """Swap the staged side in with its ``env.json`` (what ran, what failed, wall time); 1 when any implementation failed."""
+    def run_cases(self, cases: Sequence[Case], claims: Optional[jobs.Claims] = None) -> None:
+        """Train ``cases`` in order; with ``claims``, only those this process takes first, each marked done with
+        what it wrote (the processes of a ``--jobs`` run share them)."""
+        for case in cases:
+            if claims is None:
+                self.run_case(case)
+                continue
+            if not claims.take(case.name):
+                continue
+            written, failed = len(self.written), len(self.failures)
+            self.run_case(case)
+            claims.done(case.name, self.written[written:], self.failures[failed:])
+
+    def impls_of(self, case: Case) -> List[str]:
+        """The implementations of ``case`` this run trains on its side (``--impls`` applied)."""
+        return [i for i in case.impls.get(self.side, ()) if not self.args.impls or i in self.args.impls]
+
+    def gather(self, cases: Sequence[Case], claims: jobs.Claims, exits: Mapping[int, int]) -> None:
+        """After a ``--jobs`` run: every process's results, in registry order; a case a worker took and did not
+        finish (it died) gets a failed result for each implementation it did not write, naming the worker."""
+        written, failures = [], []  # type: List[str], List[str]
+        for case in cases:
+            record = claims.record(case.name)
+            if record is None:
+                record = self._orphaned(case, claims.owner(case.name), exits)
+            written += record["written"]
+            failures += record["failures"]
+        self.written, self.failures = written, failures
+
+    def _orphaned(self, case: Case, pid: Optional[int], exits: Mapping[int, int]) -> Dict[str, List[str]]:
+        written, failures = [], []  # type: List[str], List[str]
+        how = jobs.describe_exit(exits.get(pid)) if pid in exits else "an unknown end"
+        self.log("%s/%s: the worker process %s that trained it ended (%s) before it finished" % (
+            self.args.env, case.name, pid, how))
+        error = {"type": "WorkerDied", "traceback": "",
+                 "message": "the worker process (pid %s) that trained this case ended with %s before it wrote this "
+                            "result; rerun the side (--jobs 1 trains every case in the side's own process)" % (pid, how)}
+        for impl in self.impls_of(case):
+            staged = self.stage.result_path(case.name, impl)
+            if os.path.exists(staged):
+                status = results.read(staged).get("status")
+            else:
+                self._write(self._result(impl, results.CaseInputs(case)).failed(dict(error)))
+                status = "error"
+            written.append(results.result_path(self.root, self.args.env, case.name, impl))
+            if status not in ("ok", "skipped"):
+                failures.append(results.run_id(self.args.env, case.name, impl))
+        return {"written": written, "failures": failures}
+
+    def finish(self, started: float, lock_wait_s: float, processes: Optional[Dict[str, Any]] = None) -> int:
+        """Swap the staged side in with its ``env.json`` (what ran, what failed, wall time, the processes that
+        trained it); 1 when any implementation failed."""
         self.stage.commit({
             "schema": SCHEMA_VERSION,
             "env": self.args.env,
@@ -322,6 +377,7 @@ class _Side(object):
             "failures": self.failures,
             "wall_s": time.perf_counter() - started,
             "writer": {"lock_wait_s": lock_wait_s, "stage_open_s": self.stage.open_s},
+            "jobs": processes or {"processes": 1},
         })
         if self.failures:
             self.log("%s: %d implementation(s) failed: %s" % (self.args.env, len(self.failures), ", ".join(self.failures)))
@@ -361,52 +417,139 @@ def run_side(
     setup: Callable[[str, int], Dict[str, Any]],
     log: Callable[[str], None] = print,
     after_case: Optional[Callable[..., None]] = None,
+    relaunch: Optional[Sequence[str]] = None,
 ) -> int:
     """Entry point of ``python -m legacy_tf1`` / ``python -m modern_tf2``.
 
     ``setup(device, threads, tf_log, cpu_devices)`` imports TensorFlow once, checks the device, sizes its
     thread pools, makes ``cpu_devices`` logical CPU devices available and returns the TF part of the
     fingerprint (with ``import_s``). ``after_case(root, env, case, log)`` runs
-    once a case's implementations have run (the TF2 side serves the case's TF1 exports there). Returns
-    the process exit code: 0 all ok, 1 some implementation failed (recorded in its result), 2 nothing
-    could run (message logged).
+    once a case's implementations have run (the TF2 side serves the case's TF1 exports there).
+    ``relaunch`` is the command that starts this side again (default ``python -m <package>``): a
+    ``--jobs`` run starts its workers with it. Returns the process exit code: 0 all ok, 1 some
+    implementation failed (recorded in its result), 2 nothing could run (message logged).
     """
     started = time.perf_counter()
     args = parser(side).parse_args(argv)
     root = results_root(args.results)
+    if args.worker:
+        return _work(args, root, side, package, setup, log, after_case)
     command = " ".join(["python -m " + package] + list(argv or []))
+    relaunch = list(relaunch or [sys.executable, "-m", package])
     try:
         with writelock.hold(root, wait=not args.no_wait, command=command, log=log):
-            return _locked(args, root, side, package, setup, log, started, command, after_case)
+            return _locked(args, root, side, package, setup, log, started, command, after_case,
+                           lambda claims, count, say: jobs.start(relaunch, argv or [], claims, count, say))
     except KitError as exc:
         log("error: %s" % exc)
         return 2
 
 
+def _setup(args: argparse.Namespace, setup: Callable[..., Dict[str, Any]]) -> Dict[str, Any]:
+    fingerprint = fingerprint_base(args.lock)
+    fingerprint.update(setup(args.device, args.threads, args.tf_log, args.cpu_devices))
+    return fingerprint
+
+
 def _locked(args: argparse.Namespace, root: str, side: str, package: str, setup: Callable[..., Dict[str, Any]],
             log: Callable[[str], None], started: float, command: str,
-            after_case: Optional[Callable[..., None]] = None) -> int:
-    """A side's run while it holds the results folder: stage, check the data and device, train, swap in."""
+            after_case: Optional[Callable[..., None]] = None,
+            start_workers: Optional[Callable[..., List[jobs.Worker]]] = None) -> int:
+    """A side's run while it holds the results folder: stage, check the data and device, train, swap in.
+
+    With more than one job, the workers start before this process imports TensorFlow (the imports
+    overlap), every process takes cases from one order, and this one gathers and commits them."""
     lock_wait_s = time.perf_counter() - started
     use_folders(args.cases_from)
     cases = select(args.cases)
     stage = Stage(results.runs_dir(root), args.env, [c.name for c in cases], command).open()
     for case in cases:  # a rerun's artifacts go with its results: none of the previous run's are left to mix in
         artifacts.clear(root, args.env, case.name)
+    claims, workers = None, []  # type: Optional[jobs.Claims], List[jobs.Worker]
     try:
         _prepare(args, root, cases, log)
-        fingerprint = fingerprint_base(args.lock)
-        fingerprint.update(setup(args.device, args.threads, args.tf_log, args.cpu_devices))
+        count = jobs.choose(args.jobs, len(cases), args.threads, args.device, args.cpu_devices)
+        if count > 1 and start_workers is not None:
+            log = jobs.serialized(log)
+            claims = jobs.Claims.create(jobs.by_cost(previous_seconds(root, args.env), [c.name for c in cases]),
+                                        stage.path)
+            workers = start_workers(claims, count - 1, log)
+            log("%s: %d processes train the %d cases (--jobs %d): this one and pid %s" % (
+                args.env, count, len(cases), count, ", ".join(str(w.pid) for w in workers)))
+        fingerprint = _setup(args, setup)
         log("%s: TensorFlow %s (Keras %s) on %s, imported in %.1fs" % (
             args.env, fingerprint.get("tensorflow"), fingerprint.get("keras"), fingerprint.get("device"),
             float(fingerprint.get("import_s", 0.0))))
         run = _Side(args, root, side, package, fingerprint, log, stage, after_case)
-        for case in cases:
-            run.run_case(case)
-        return run.finish(started, lock_wait_s)
+        trained = time.perf_counter()
+        if claims is None:
+            run.run_cases(cases)
+            return run.finish(started, lock_wait_s, {"processes": 1, "train_wall_s": time.perf_counter() - trained})
+        order = dict((c.name, c) for c in cases)
+        run.run_cases([order[name] for name in claims.plan()["order"]], claims)
+        exits = jobs.wait_all(workers)
+        run.gather(cases, claims, exits)
+        claims.remove()
+        return run.finish(started, lock_wait_s, {
+            "processes": count, "train_wall_s": time.perf_counter() - trained,
+            "workers": [{"pid": pid, "exit": code} for pid, code in sorted(exits.items())]})
     except BaseException as exc:
         stage.fail(exc)
         raise
+    finally:
+        jobs.stop_all(workers)
+        if claims is not None:
+            claims.remove()
+
+
+def _work(args: argparse.Namespace, root: str, side: str, package: str, setup: Callable[..., Dict[str, Any]],
+          log: Callable[[str], None], after_case: Optional[Callable[..., None]] = None) -> int:
+    """A worker of a ``--jobs`` run: import TensorFlow, then take cases from the run's order and train them
+    into its staging folder until none is left; the side's process holds the lock and commits."""
+    claims = jobs.Claims(args.worker)
+    try:
+        plan = claims.plan()
+    except (OSError, ValueError) as exc:
+        log("error: %s is not a live --jobs run's claims folder (%s)" % (args.worker, exc))
+        return 2
+    if jobs.parent_gone(plan):
+        return 2
+    try:
+        use_folders(args.cases_from)
+        cases = dict((c.name, c) for c in select(args.cases))
+        fingerprint = _setup(args, setup)
+    except KitError as exc:
+        log("%s: worker %d: error: %s" % (args.env, os.getpid(), exc))
+        return 2
+    log("%s: worker %d: TensorFlow %s imported in %.1fs" % (
+        args.env, os.getpid(), fingerprint.get("tensorflow"), float(fingerprint.get("import_s", 0.0))))
+    stage = Stage(results.runs_dir(root), args.env, sorted(cases)).joining(plan["stage"])
+    run = _Side(args, root, side, package, fingerprint, log, stage, after_case)
+    for name in plan["order"]:
+        if jobs.parent_gone(plan):  # the side's process died: nothing would gather this worker's results
+            return 2
+        run.run_cases([cases[name]], claims)
+    return 0
+
+
+def previous_seconds(root: str, env: str) -> Callable[[str], Optional[float]]:
+    """The seconds each case took in ``env``'s last complete run (the sum of its results' ``total_s``), by name."""
+    def seconds(case: str) -> Optional[float]:
+        folder = os.path.join(results.runs_dir(root), env, case)
+        try:
+            names = [n for n in os.listdir(folder) if n.endswith(".json")]
+        except OSError:
+            return None
+        total = 0.0
+        for name in names:
+            try:
+                with open(os.path.join(folder, name)) as handle:
+                    total += float(((json.load(handle).get("timings") or {}).get("total_s")) or 0.0)
+            except (OSError, ValueError, TypeError, AttributeError):
+                return None
+        return total if names else None
+
+    return seconds
 
 
 def exit_now(code: int) -> None:

@@ -120,6 +120,12 @@ class Stage(object):
         self.open_s = time.perf_counter() - started
         return self
 
+    def joining(self, path: str) -> "Stage":
+        """This stage as a ``--jobs`` worker writes into it: the staging folder ``path`` another process opened
+        (and commits or fails)."""
+        self.path = path
+        return self
+
     def result_path(self, case: str, impl: str) -> str:
         return os.path.join(self.path, case, impl + ".json")
 

@@ -37,8 +37,11 @@ def selected(names: Optional[Sequence[str]], only: bool = False) -> List[Env]:
     return [e for e in ENVS.values() if e.name in wanted or e.name in homes]
 
 
-def side_command(python: str, e: Env, results: str, kit_args: Sequence[str]) -> List[str]:
-    return [python, "-m", e.package, "--env", e.name, "--lock", e.lock_path(), "--results", results] + list(kit_args)
+def side_command(python: str, e: Env, results: str, kit_args: Sequence[str], side_jobs: int = 0) -> List[str]:
+    """One env's side run; ``side_jobs`` sets its ``--jobs`` (0: the side's own choice)."""
+    jobs = ["--jobs", str(side_jobs)] if side_jobs else []
+    return [python, "-m", e.package, "--env", e.name, "--lock", e.lock_path(), "--results", results] + jobs + list(
+        kit_args)
 
 
 def rollback_command(python: str, results: str, kit_args: Sequence[str]) -> List[str]:
@@ -59,9 +62,10 @@ def roll_back(envs: Sequence[Env], pythons: Dict[str, str], runs: Sequence[Dict[
     return logged_run("rollback", rollback_command(pythons[home], results, kit_args), results, dict(os.environ), log)
 
 
-def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Callable[[str], None]) -> Dict[str, object]:
+def run_env(e: Env, python: str, results: str, kit_args: Sequence[str], log: Callable[[str], None],
+            side_jobs: int = 0) -> Dict[str, object]:
     """Run one env's side into ``results``; its output goes to ``results/matrix/<env>.log``."""
-    return logged_run(e.name, side_command(python, e, results, kit_args), results,
+    return logged_run(e.name, side_command(python, e, results, kit_args, side_jobs), results,
                       dict(os.environ, **dict(e.environment)), log)
 
 
@@ -102,7 +106,8 @@ def run(names: Optional[Sequence[str]], results: str, kit_args: Sequence[str], j
                        fix="run: nox -s tf1 (it prepares the data) and look at its output")
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        runs = list(pool.map(lambda e: run_env(e, pythons[e.name], results, kit_args, log), envs))
+        side_jobs = 1 if jobs > 1 else 0  # envs side by side share the cores already: one process each
+        runs = list(pool.map(lambda e: run_env(e, pythons[e.name], results, kit_args, log, side_jobs), envs))
     rolled = roll_back(envs, pythons, runs, results, kit_args, log)
     run_s = time.perf_counter() - t0
     failed = [r["env"] for r in runs + ([rolled] if rolled else []) if r["exit"] != 0]

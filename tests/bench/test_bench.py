@@ -40,6 +40,36 @@ def test_ratios_sum_env_floors_and_the_comparison():
     assert out["tf2"]["train_over_bare_loops"] == pytest.approx(10.0 / 9.0)
 
 
+def _side_record(root, env, wall, import_s, runs, processes=None):
+    """A results folder's runs/<env>/env.json and its results' timings, as a side writes them."""
+    folder = os.path.join(root, "runs", env)
+    os.makedirs(folder)
+    rels = []
+    for i, train in enumerate(runs):
+        rel = os.path.join("runs", env, "r%d.json" % i)
+        with open(os.path.join(root, rel), "w") as handle:
+            json.dump({"run_id": "%s/c/%d" % (env, i), "timings": {"train_s": train}}, handle)
+        rels.append(rel)
+    record = {"env": env, "wall_s": wall, "fingerprint": {"import_s": import_s}, "results": rels, "failures": []}
+    if processes:
+        record["jobs"] = processes
+    with open(os.path.join(folder, "env.json"), "w") as handle:
+        json.dump(record, handle)
+
+
+def test_a_side_of_several_processes_is_counted_by_the_wall_time_of_its_training(tmp_path):
+    root = str(tmp_path)
+    _side_record(root, "tf1", 10.0, 2.0, [3.0, 3.0, 2.0], {"processes": 2, "train_wall_s": 4.5})
+    _side_record(root, "tf2", 12.0, 4.0, [3.0, 4.0])  # an older side record: one process
+    sides = bench.kit_breakdown(root)
+    assert sides["tf1"]["train_s"] == 8.0 and sides["tf1"]["train_wall_s"] == 4.5 and sides["tf1"]["processes"] == 2
+    assert sides["tf1"]["other_s"] == pytest.approx(10.0 - 2.0 - 4.5)
+    assert sides["tf2"]["train_wall_s"] == 7.0 and sides["tf2"]["other_s"] == 1.0 and sides["tf2"]["processes"] == 1
+    floor = {"tf1": {"import_s": 1.0, "bare_loops_s": 3.0, "floor_s": 4.0, "data_s": 0.1}}
+    out = bench.ratios({"wall_s": 20.0, "compare_s": 1.0, "sides": sides}, floor)
+    assert out["tf1"]["train_over_bare_loops"] == 1.5 and out["tf1"]["train_sum_over_bare_loops"] == pytest.approx(8 / 3)
+
+
 def test_rows_trend_is_the_loglog_slope():
     points = [{"env": "tf2", "impl": "keras2", "items": 100, "rows": r, "epoch_s": s}
               for r, s in ((10 ** 4, 1.0), (10 ** 5, 10.0), (10 ** 6, 100.0))]
@@ -113,13 +143,16 @@ def test_markdown_page_states_targets_floor_and_sweep():
                 "tf1": {"wall_s": 8.0, "import_s": 2.0, "train_s": 5.0, "other_s": 1.0}}},
             "floor": {"tf1": {"import_s": 1.0, "bare_loops_s": 3.0, "floor_s": 4.0}},
             "ratios": {"session_over_floor": 1.6, "floor_total_s": 18.75, "target": 1.5, "tf1": {"side_wall_over_floor": 2.0}},
-            "speedups": [{"name": "x", "before_s": 2.0, "after_s": 1.0, "kept": True, "why": "faster"}]}
+            "speedups": [{"name": "x", "before_s": 2.0, "after_s": 1.0, "kept": True, "why": "faster"}],
+            "warm_one_process": {"wall_s": 40.0}, "ratios_one_process": {"session_over_floor": 2.13,
+                                                                         "tf1": {"side_wall_over_floor": 3.0}}}
     page["targets"] = bench.targets(page)
     text = markdown(page)
     assert "| warm `nox -s tf1 tf2` within 1.5x its floor | x1.60 | **no** |" in text
     assert "| 1000000 rows x 10000 items trains in every implementation under 4 GiB | peak 900 MiB | yes |" in text
     assert "| 1000000 | 10000 | tf2/keras2 | 10.00 | 11.00 | 900 |  |" in text
     assert "**x1.60** (target x1.5)" in text and "| x | 2.0 | 1.0 | yes | faster |" in text
+    assert "one process per side (`TFKIT_JOBS=1`): 40.00 s, **x2.13** the floor (tf1 side x3.00)" in text
 
 
 @pytest.mark.e2e

@@ -27,6 +27,9 @@ def test_side_arguments_pass_through_and_prepare_gets_the_cases():
     cmd = matrix.side_command("py", e, "R", args)
     assert cmd[:6] == ["py", "-m", "legacy_tf1", "--env", "tf1-on-215", "--lock"] and cmd[-2:] == ["--threads", "2"]
     assert dict(e.environment) == {"TFKIT_TF1_COMPAT": "1"} and e.venv_name == "tf2-215"
+    assert "--jobs" not in cmd
+    one = matrix.side_command("py", e, "R", args, side_jobs=1)
+    assert one[-len(args) - 2:] == ["--jobs", "1"] + args  # before the side's own arguments
 
 
 def _comp(kind, left, right, diff=None, passed=True, message=""):

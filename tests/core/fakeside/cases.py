@@ -16,3 +16,13 @@ CASES = [
          dataset=DATA, hyperparameters=HP, impls={"tf1": {"good": TARGET, "slow": TARGET}, "tf2": {"good": TARGET}},
          reference="tf1/good", checks=CHECKS, model="linear"),
 ]
+CASES += [  # for --jobs: cases that train for $FAKESIDE_NAP_S seconds, and one whose "die" ends a worker
+    Case(name=name, description="the fake side's case that trains for $FAKESIDE_NAP_S seconds (--jobs runs)",
+         dataset=DATA, hyperparameters=dict(HP, W0=w0), impls={"tf1": {"good": TARGET, "nap": TARGET},
+                                                               "tf2": {"good": TARGET}},
+         reference="tf1/good", checks=CHECKS, model="linear") for name, w0 in (("fakenap1", 4.0), ("fakenap2", 6.0))
+] + [
+    Case(name="fakedie", description="the fake side's case whose 'die' implementation ends a --jobs worker",
+         dataset=DATA, hyperparameters=HP, impls={"tf1": {"good": TARGET, "die": TARGET}, "tf2": {"good": TARGET}},
+         reference="tf1/good", checks=CHECKS, model="linear"),
+]

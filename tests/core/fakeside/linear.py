@@ -1,12 +1,15 @@
 """Fake linear implementations: ``good`` trains, ``boom`` raises, ``nan`` diverges, ``idle`` never steps,
-``interrupt`` is stopped by the user, ``slow`` says it started (``$FAKESIDE_STARTED``) and trains for a minute."""
+``interrupt`` is stopped by the user, ``slow`` says it started (``$FAKESIDE_STARTED``, its PID) and trains for
+a minute, ``nap`` trains for ``$FAKESIDE_NAP_S`` seconds, ``die`` ends its process (exit code 7) when that is a
+``--jobs`` worker and trains like ``good`` in the side's own process."""
 
 import os
+import sys
 import time
 
 from shared.core.results import Snapshots, Trained
 
-IMPLS = ("good", "boom", "nan", "interrupt", "idle", "slow")
+IMPLS = ("good", "boom", "nan", "interrupt", "idle", "slow", "nap", "die")
 
 
 def run(job):
@@ -21,6 +24,10 @@ def run(job):
     if job.impl == "idle":
         snapshots = [dict(start) for _ in range(plan.epochs)]
         return Trained(start, snapshots, steps=0, start=start)
+    if job.impl == "die" and "--worker" in sys.argv:
+        os._exit(7)
+    if job.impl == "nap":
+        time.sleep(float(os.environ.get("FAKESIDE_NAP_S") or 0.0))
     if job.impl == "slow":
         with open(os.environ["FAKESIDE_STARTED"], "w") as handle:
             handle.write(str(os.getpid()))
