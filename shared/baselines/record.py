@@ -10,7 +10,7 @@ from shared.core.case import Case
 from shared.core.registry import select, use_folders
 from shared.core.weights import all_finite
 
-VOLATILE_FINGERPRINT = ("import_s",)  # timings, not identity: left out so re-recording is stable
+VOLATILE_FINGERPRINT = ("import_s", "pid")  # the process's timings and PID, not identity: left out so re-recording is stable
 
 
 def from_run(case: Case, run: Mapping[str, Any], dataset: Mapping[str, Any]) -> Dict[str, Any]:

@@ -446,8 +446,11 @@ def run_side(
 
 
 def _setup(args: argparse.Namespace, setup: Callable[..., Dict[str, Any]]) -> Dict[str, Any]:
+    """The fingerprint of this process's runs: the env's, TensorFlow's (imported now), and the process's PID
+    (which process of a ``--jobs`` run trained a result)."""
     fingerprint = fingerprint_base(args.lock)
     fingerprint.update(setup(args.device, args.threads, args.tf_log, args.cpu_devices))
+    fingerprint["pid"] = os.getpid()
     return fingerprint
 
 

@@ -54,14 +54,18 @@ def start(python, module, *args):
                             stderr=subprocess.STDOUT, universal_newlines=True)
 
 
-def in_order(pythons, roots, *args):
+def in_order(pythons, roots, *args, **per_root):
     """What ``nox -s tf1 tf2`` runs, into each folder: tf1, then tf2 (it reads TF1's artifacts), then TF 1.15's
-    rollback of the TF2 weights; each step in all folders at once."""
+    rollback of the TF2 weights; each step in all folders at once. ``sides={root: [args]}`` adds arguments to
+    the two sides' runs into that folder."""
+    sides = per_root.pop("sides", {})
     steps = [("tf1", "legacy_tf1", ["--env", "tf1", "--lock", os.path.join("envs", "tf1.txt")]),
              ("tf2", "modern_tf2", ["--env", "tf2", "--lock", os.path.join("envs", "tf2.txt")]),
              ("tf1", "legacy_tf1.artifacts", [])]
     for side, module, extra in steps:
-        procs = [(root, start(pythons[side], module, "--results", root, *(extra + list(args)))) for root in roots]
+        procs = [(root, start(pythons[side], module, "--results", root, *(
+            extra + list(args) + (sides.get(root, []) if module != "legacy_tf1.artifacts" else []))))
+            for root in roots]
         for root, proc in procs:
             out = proc.communicate(timeout=1200)[0]
             assert proc.returncode == 0, "%s in %s failed:\n%s" % (module, root, out[-4000:])
@@ -69,10 +73,11 @@ def in_order(pythons, roots, *args):
 
 @pytest.fixture(scope="session")
 def twin_runs(pythons, tmp_path_factory):
-    """Two complete runs into two folders from the same data, both folders at once, each side after the other."""
+    """Two complete runs into two folders from the same data, both folders at once, each side after the other;
+    the first trains each side's cases in one process, the second in two (``--jobs``)."""
     roots = [str(tmp_path_factory.mktemp("run-a")), str(tmp_path_factory.mktemp("run-b"))]
     prep = kit(pythons["tf1"], "shared", "prepare", "--results", roots[0])
     assert prep.returncode == 0, prep.stdout
     shutil.copytree(os.path.join(roots[0], "data"), os.path.join(roots[1], "data"))
-    in_order(pythons, roots)
+    in_order(pythons, roots, sides={roots[0]: ["--jobs", "1"], roots[1]: ["--jobs", "2"]})
     return roots

@@ -38,6 +38,25 @@ def test_second_run_in_parallel_is_bit_identical(twin_runs):
         assert a[rid] == b[rid], rid
 
 
+def _side_jobs(root, env):
+    with open(os.path.join(results.runs_dir(root), env, "env.json")) as handle:
+        return json.load(handle)["jobs"]
+
+
+@pytest.mark.parametrize("env", ["tf1", "tf2"])
+def test_two_processes_a_side_train_what_one_process_trains(twin_runs, env):
+    one, two = (_side_jobs(r, env) for r in twin_runs)
+    assert one["processes"] == 1 and two["processes"] == 2 and [w["exit"] for w in two["workers"]] == [0]
+    pids = set()
+    for case in all_cases():
+        for impl in case.impls[env]:
+            runs = [results.read(results.result_path(r, env, case.name, impl)) for r in twin_runs]
+            pids.add(runs[1]["fingerprint"]["pid"])
+            for key in ("coefficients", "loss_history", "predictions", "start", "stages", "artifacts", "settings"):
+                assert runs[0].get(key) == runs[1].get(key), (case.name, impl, key)
+    assert len(pids) == 2, "both processes trained cases"
+
+
 def test_results_record_fingerprint_plan_and_timings(twin_runs):
     run = results.read(results.result_path(twin_runs[0], "tf1", "pairshift", "estimator"))
     fp = run["fingerprint"]
