@@ -356,6 +356,11 @@ def _roll_back_all(args, root: str, cases) -> int:
                   "record_sha256": store.sha256_file(path), "sources": {}}
         for tf1_impl, source in sorted(sources.items()):
             where = "%s/%s/%s <- %s" % (args.env, case.name, tf1_impl, result["tf2"])
+            if store.unusable(source) and store.unusable(source)["status"] == "error":  # a damaged manifest
+                failed += 1
+                result["sources"][tf1_impl] = store.unusable(source)
+                print("%s: rollback FAILED: %s" % (where, source["error"]["message"].splitlines()[0]))
+                continue
             if source.get("status") != "ok" or record.get("status") != "ok":
                 result["sources"][tf1_impl] = {"status": "skipped", "why": "no artifacts to restore from (%s)" % (
                     "tf1 kept none" if source.get("status") != "ok" else "tf2 wrote none")}

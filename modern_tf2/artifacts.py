@@ -142,8 +142,8 @@ def keep(job, trained: Port, build: Callable[[], Port], table: Table) -> None:
         restored = {"run_id": job.run_id, "table": table.to_dict(), "sources": {}}  # type: Dict[str, Any]
         for tf1_impl, source in sorted(sources.items()):
             where = "%s <- %s" % (job.run_id, source.get("run_id"))
-            if source.get("status") != "ok":
-                restored["sources"][tf1_impl] = {"status": "skipped", "why": "tf1 kept no artifacts"}
+            if store.unusable(source):
+                restored["sources"][tf1_impl] = store.unusable(source)
                 continue
             try:
                 restored["sources"][tf1_impl] = _restore(source, build, table, job.probe_set(), where)
@@ -245,7 +245,7 @@ def serve(root: str, env: str, case, log: Callable[[str], None] = print) -> None
                 except Exception as exc:  # noqa: BLE001 - recorded and reported by the comparison
                     record.update(status="error", error=store.error_of(exc))
             else:
-                record.update(status="skipped", why="tf1 kept no artifacts")
+                record.update(store.unusable(source))
             for call, result in sorted(record["calls"].items()):
                 if result.get("status") == "error":
                     log("%s/%s %s: savedmodel FAILED: %s" % (env, case.name, call, result["error"]["message"].splitlines()[0]))

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 import numpy as np
 
@@ -201,13 +201,30 @@ def error_of(exc: BaseException) -> Dict[str, str]:
     return {"type": type(exc).__name__, "message": message[:4000]}
 
 
+DAMAGED = "damaged"  # the status tf1_sources gives a manifest it cannot read
+
+
 def tf1_sources(root: str, env: str, case) -> Dict[str, Dict[str, Any]]:
-    """``{TF1 impl: manifest}`` of the TF1 implementations of ``case`` that kept artifacts in ``env``."""
+    """``{TF1 impl: manifest}`` of the TF1 implementations of ``case`` that kept artifacts in ``env``; a manifest
+    that cannot be read is ``{"status": "damaged", "error": ...}``, for each step to record (not to raise)."""
     out = {}  # type: Dict[str, Dict[str, Any]]
     for impl in case.impls.get("tf1", ()):
         folder = impl_dir(root, env, case.name, impl)
-        record = read_record(os.path.join(folder, MANIFEST))
+        try:
+            record = read_record(os.path.join(folder, MANIFEST))
+        except ArtifactError as exc:
+            record = {"status": DAMAGED, "error": error_of(exc), "run_id": "%s/%s/%s" % (env, case.name, impl)}
         if record is not None:
             record["folder"] = folder
             out[impl] = record
     return out
+
+
+def unusable(source: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """What a step records for a TF1 source it cannot use: its error when the manifest is damaged, skipped when
+    the TF1 run kept no artifacts; None for a usable source."""
+    if source.get("status") == "ok":
+        return None
+    if source.get("status") == DAMAGED:
+        return {"status": "error", "error": source["error"]}
+    return {"status": "skipped", "why": "tf1 kept no artifacts"}

@@ -92,6 +92,23 @@ def test_records_round_trip_and_a_damaged_one_is_an_error(tmp_path):
     assert "is not valid JSON" in str(err.value)
 
 
+def test_a_damaged_tf1_manifest_is_a_source_each_step_records_as_an_error(tmp_path):
+    from shared.core.registry import get_case
+
+    case = get_case("pairshift")
+    root = str(tmp_path)
+    folder = store.impl_dir(root, "tf1", case.name, "estimator")
+    os.makedirs(folder)
+    with open(os.path.join(folder, store.MANIFEST), "w") as handle:
+        handle.write('{"schema": 1, "status": "ok", "fil')
+    source = store.tf1_sources(root, "tf1", case)["estimator"]
+    assert source["status"] == store.DAMAGED and source["folder"] == folder
+    assert "is not valid JSON" in source["error"]["message"] and source["error"]["type"] == "ArtifactError"
+    assert store.unusable(source) == {"status": "error", "error": source["error"]}
+    assert store.unusable({"status": "error", "error": {}}) == {"status": "skipped", "why": "tf1 kept no artifacts"}
+    assert store.unusable({"status": "ok"}) is None
+
+
 def test_clear_removes_one_env_and_case_only(tmp_path):
     root = str(tmp_path)
     for env, case in (("tf1", "pairshift"), ("tf1", "linear"), ("tf2", "pairshift")):

@@ -11,6 +11,7 @@ import pytest
 
 from shared import compare
 from shared.core import artifacts as store
+from shared.core import results
 from shared.core.registry import get_case
 
 from tests.e2e.conftest import REPO, kit
@@ -99,6 +100,28 @@ def test_a_truncated_tf1_checkpoint_fails_loudly_on_both_paths(pythons, twin_run
     for side, package in (("tf2", "modern_tf2"), ("tf1", "legacy_tf1")):
         text = _run_python(pythons[side], code % package)
         assert "is damaged" in text and "global_step (" in text and "Read less bytes than requested" in text, text
+
+
+def test_a_damaged_tf1_manifest_is_recorded_by_every_step_and_training_stands(pythons, twin_runs, tmp_path):
+    root = _copy_tf1(twin_runs[0], str(tmp_path / "r"))
+    manifest = os.path.join(store.impl_dir(root, "tf1", "pairshift", "estimator"), store.MANIFEST)
+    with open(manifest, "r+b") as handle:
+        handle.truncate(40)
+    out = kit(pythons["tf2"], "modern_tf2", "--results", root, "--cases", "pairshift", "--impls", "keras2")
+    assert out.returncode == 0, out.stdout  # the TF2 run trained: what it could not do with TF1's artifacts is recorded
+    assert results.read(results.result_path(root, "tf2", "pairshift", "keras2"))["status"] == "ok"
+    named = "artifact record %s is not valid JSON" % manifest
+    restored = store.read_record(os.path.join(store.impl_dir(root, "tf2", "pairshift", "keras2"), store.RESTORED))
+    assert restored["sources"]["estimator"]["status"] == "error"
+    assert named in restored["sources"]["estimator"]["error"]["message"]
+    served = store.read_record(os.path.join(store.case_dir(root, "tf2", "pairshift"), store.SAVEDMODEL,
+                                            "estimator.json"))
+    assert served["status"] == "error" and named in served["error"]["message"]
+    back = kit(pythons["tf1"], "legacy_tf1.artifacts", "--results", root, "--cases", "pairshift")
+    assert back.returncode == 1 and "rollback FAILED" in back.stdout, back.stdout
+    summary = compare.summarize(root, ["pairshift"], with_oracle=False)
+    failed = [c for c in summary["comparisons"] if c["kind"] == "failed" and c["left"] == "tf1/pairshift/estimator"]
+    assert not summary["passed"] and failed and named in failed[0]["message"]
 
 
 RESTORE = """
