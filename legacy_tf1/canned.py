@@ -254,7 +254,7 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     extra = {"device": trajectory.device}  # type: Dict[str, Any]
     if run is not None:
         extra["distribute"] = run.info()
-        used["distribute"] = run.settings(job.plan.batch_size)
+        used["distribute"] = run.settings(extra["distribute"], job.plan.batch_size)
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, extra, predictions=predictions,
                    start=job.canonical(trajectory.start), steps=trajectory.global_step, settings=used,

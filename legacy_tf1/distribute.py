@@ -242,6 +242,7 @@ class Run(object):
     def info(self) -> Dict[str, Any]:
         return self.seen.info(self.strategy, self.replicas)
 
-    def settings(self, global_batch: int) -> Dict[str, Any]:
-        """The ``distribute`` block of the effective settings, the loss scale as measured at the first step."""
-        return distribute_settings(self.info()["strategy"], self.replicas, global_batch, self.seen.loss_scale)
+    def settings(self, info: Dict[str, Any], global_batch: int) -> Dict[str, Any]:
+        """The ``distribute`` block of the effective settings from this run's ``info()``, the loss scale as
+        measured at the first step."""
+        return distribute_settings(info["strategy"], self.replicas, global_batch, self.seen.loss_scale)

@@ -13,7 +13,6 @@ write. Workers die with the side's process (``PR_SET_PDEATHSIG`` on Linux, and a
 before each case), so an interrupted or killed run leaves no process behind. Stdlib only.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from shared.core import atomic
+from shared.core.counts import from_environment, whole_number
 
 MAX_AUTO_JOBS = 4  # each job is one more TensorFlow process (its import and its memory); more rarely pays here
 PLAN_FILE = "plan.json"
@@ -31,25 +31,12 @@ STOP_S = 5.0  # how long a stopped worker gets to exit on SIGTERM before SIGKILL
 
 def jobs_arg(text: str) -> int:
     """``--jobs`` / ``TFKIT_JOBS``: a whole number >= 1, or 0 for the automatic choice."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError("expected a whole number >= 1 (processes), or 0 to choose by the cores, "
-                                         "found %r" % text)
-    return value
+    return whole_number(text, 0, "a whole number >= 1 (processes), or 0 to choose by the cores")
 
 
 def default_jobs() -> int:
     """``$TFKIT_JOBS`` when set, else 0 (automatic)."""
-    raw = os.environ.get("TFKIT_JOBS")
-    if not raw:
-        return 0
-    try:
-        return jobs_arg(raw)
-    except argparse.ArgumentTypeError as exc:
-        raise SystemExit("error: TFKIT_JOBS: %s" % exc)
+    return from_environment("TFKIT_JOBS", jobs_arg, 0)
 
 
 def usable_cores() -> int:

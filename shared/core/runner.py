@@ -22,6 +22,7 @@ from shared.core.registry import select, use_folders
 from shared.core.staging import Stage
 from shared.core.weights import NameMap, Weights
 from shared.core.results import results_root
+from shared.core.counts import whole_number
 from shared.core.threads import DEFAULT_THREADS, default_threads, threads_arg
 
 
@@ -58,13 +59,7 @@ def parser(side: str) -> argparse.ArgumentParser:
 
 def cpu_devices_arg(text: str) -> int:
     """``--cpu-devices``: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected a whole number >= 1 (logical CPU devices), found %r" % text)
-    return value
+    return whole_number(text, 1, "a whole number >= 1 (logical CPU devices)")
 
 
 def parse_overrides(items: Sequence[str], case: Case) -> Dict[str, Any]:

@@ -14,12 +14,13 @@ import os
 import socket
 import sys
 import time
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Iterator, Optional, Set
 
 from shared.core.errors import BusyError, WriteError
 
 LOCK_FILE = ".tfkit.lock"
-_HELD = {}  # type: Dict[str, list]  # real path of a lock file -> [fd, depth], for re-entry in one process
+# the real paths of the lock files this process holds (a nested entry takes none)
+_HELD = set()  # type: Set[str]
 
 
 def describe(holder: Optional[Dict[str, object]]) -> str:
@@ -108,12 +109,8 @@ def hold(folder: str, label: Optional[str] = None, wait: bool = True, command: O
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, lock_file)
         real = os.path.realpath(path)
-        if real in _HELD:
-            _HELD[real][1] += 1
-            try:
-                yield path
-            finally:
-                _HELD[real][1] -= 1
+        if real in _HELD:  # the outer entry holds it and releases it
+            yield path
             return
         fd = _open(path)
     except OSError as exc:
@@ -137,11 +134,11 @@ def hold(folder: str, label: Optional[str] = None, wait: bool = True, command: O
             fcntl.flock(fd, fcntl.LOCK_EX)
             log("got %s after %.1f s" % (label, time.perf_counter() - started))
         _record(fd, command or _command())
-        _HELD[real] = [fd, 1]
+        _HELD.add(real)
         try:
             yield path
         finally:
-            del _HELD[real]
+            _HELD.discard(real)
             try:
                 os.ftruncate(fd, 0)
             except OSError:

@@ -65,6 +65,17 @@ def test_jobs_arg_takes_counts_and_zero_and_refuses_the_rest():
         assert "expected a whole number >= 1" in str(err.value) and repr(bad) in str(err.value)
 
 
+def test_tfkit_jobs_sets_the_default_and_a_bad_one_is_refused_naming_it(monkeypatch):
+    monkeypatch.delenv("TFKIT_JOBS", raising=False)
+    assert jobs.default_jobs() == 0
+    monkeypatch.setenv("TFKIT_JOBS", "3")
+    assert jobs.default_jobs() == 3
+    monkeypatch.setenv("TFKIT_JOBS", "many")
+    with pytest.raises(SystemExit) as err:
+        jobs.default_jobs()
+    assert "TFKIT_JOBS" in str(err.value) and "'many'" in str(err.value)
+
+
 def test_the_automatic_choice_fits_the_cores_the_cases_and_the_device():
     assert jobs.choose(0, 6, threads=1, device="cpu", cpu_devices=1, cores=2) == 2
     assert jobs.choose(0, 6, threads=2, device="cpu", cpu_devices=1, cores=8) == 4
