@@ -68,11 +68,11 @@ def run_image(name: str, results: str, kit_args: Sequence[str] = (), base_image:
 
 
 def _env_of(f: Flavour, kit_args: Sequence[str]) -> str:
-    """The env name the side in the image writes its results under: ``--env`` when given, else the flavour."""
-    args = list(kit_args)
-    given = [a.split("=", 1)[1] if a.startswith("--env=") else args[i + 1] for i, a in enumerate(args)
-             if a.startswith("--env=") or a == "--env" and i + 1 < len(args)]
-    return given[-1] if given else f.name  # the side's argparse takes the last of --env NAME / --env=NAME
+    """The env name the side in the image writes its results under, read by the side's own parser from what the
+    image runs: its entrypoint's ``--env <flavour>``, then ``kit_args``."""
+    from shared.core.runner import parser
+
+    return parser(f.side).parse_known_args(["--env", f.name] + list(kit_args))[0].env
 
 
 def _parser() -> argparse.ArgumentParser:
