@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
@@ -272,11 +272,9 @@ def _merge(job, results: List[Dict[str, Any]], launch: Dict[str, Any]) -> Traine
 
 # ---------------------------------------------------------------- multi-worker: one worker
 def _as_dict(trained: Trained) -> Dict[str, Any]:
-    return {"weights": to_json(trained.weights), "snapshots": [to_json(s) for s in trained.snapshots],
-            "start": to_json(trained.start) if trained.start is not None else None, "steps": trained.steps,
-            "settings": trained.settings, "stages": dict((k, to_json(v) if isinstance(v, Mapping) else
-                                                          np.asarray(v, np.float64).tolist())
-                                                         for k, v in trained.stages.items()),
+    points = trained.stage_points()  # the start (when there is one) and the stages, in JSON form
+    return {"weights": trained.coefficients, "snapshots": [to_json(s) for s in trained.snapshots],
+            "start": points.pop("start", None), "steps": trained.steps, "settings": trained.settings, "stages": points,
             "extra": trained.extra, "pid": os.getpid(),
             "predictions": trained.predictions.tolist() if trained.predictions is not None else None}
 

@@ -11,7 +11,6 @@ from typing import Any, Callable, Dict
 
 from shared.core.cases import ftrl_kwargs
 from shared.core.models import named, pair_names
-from shared.core.replicas import settings as distribute_settings
 from shared.core.results import Trained
 
 from legacy_tf1 import distribute, pairs, settings
@@ -37,12 +36,6 @@ def _train(job, model_fn: Callable, features: Dict[str, Any], label, read: Calla
         run.input_fn(features, label, job.plan), job.plan, read, run.hooks(), keep, checkpoints,
         run_config=run.run_config())
     return trajectory, kept, run.info()
-
-
-def _settings(recorded: Dict[str, Any], info: Dict[str, Any], job) -> Dict[str, Any]:
-    out = dict(recorded)
-    out["distribute"] = distribute_settings(info["strategy"], info["replicas"], job.plan.batch_size, info["loss_scale"])
-    return out
 
 
 def canned_dnn(job) -> Trained:
@@ -83,7 +76,8 @@ def pairshift(job) -> Trained:
     trajectory, _, info = _train(job, model_fn, features, job.dataset.floats("dif").reshape(-1, 1), read, run)
     return Trained(trajectory.snapshots[-1], trajectory.snapshots, {"device": trajectory.device, "distribute": info},
                    steps=trajectory.steps, start=dict((name, 0.0) for name in names),
-                   settings=_settings(recorded, info, job), stages={"first_step": trajectory.first_step})
+                   settings=dict(recorded, distribute=run.settings(info, job.plan.batch_size)),
+                   stages={"first_step": trajectory.first_step})
 
 
 def mlp(job) -> Trained:
@@ -113,5 +107,6 @@ def mlp(job) -> Trained:
     snapshots = trajectory.snapshots.mapped(job.canonical)
     return Trained(snapshots[-1], snapshots, {"device": trajectory.device, "distribute": info}, predictions=predictions,
                    start=job.init, steps=trajectory.steps,
-                   settings=_settings(example.RECORDED.pop("settings", {}), info, job),
+                   settings=dict(example.RECORDED.pop("settings", {}),
+                                 distribute=run.settings(info, job.plan.batch_size)),
                    stages={"forward": forward, "first_step": job.canonical(trajectory.first_step)})

@@ -14,7 +14,7 @@ Every loop measures that scale at its first step (``settings.distribute.loss_sca
 """
 
 import copy
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -201,35 +201,51 @@ def pairshift_multiworker(job) -> Trained:
     return distribute.multiworker(job, WORKER, workers=int(job.hp["replicas"]))
 
 
-def mlp_loop(job) -> Trained:
-    """examples/mlp's Keras 3 network from the shared start, Adam (every setting explicit), in :func:`custom_loop`."""
+def keras3_loop(job, build: Callable[[], Any], variables: Callable[[Any], Dict[str, Any]],
+                make_optimizer: Callable[[], Any], features: Callable[[Any], Any], label, reduction: str = "mean",
+                more: Optional[Callable[[Any], Dict[str, Any]]] = None) -> Trained:
+    """A Keras 3 network ``build()`` set to the shared start (``variables(model)``: its variables by name) and
+    ``make_optimizer()``, both under the strategy, in :func:`custom_loop` on the plan's batches of
+    ``features(frame)`` and ``label`` with the loss ``reduction`` over the global batch; probe predictions from the
+    start and the end; ``more(logits)`` adds effective settings."""
     import keras
 
-    example = mlp_example.module("tf2_mlp")
-    hp, n = job.hp, replicas(job)
+    n = replicas(job)
     strategy = distribute.strategy_for(n)
     with strategy.scope(), distribute.capture() as created:
-        model = example.build(keras)
-        live = example.variables("keras3", model)
+        model = build()
+        live = variables(model)
         for name, value in job.start_for(dict((k, v.numpy()) for k, v in live.items())).items():
             live[name].assign(value)
-        optimizer = keras.optimizers.Adam(learning_rate=hp["learning_rate"], beta_1=hp["beta_1"], beta_2=hp["beta_2"],
-                                          epsilon=hp["epsilon"])
+        optimizer = make_optimizer()
         optimizer.build(model.trainable_variables)
-    probe = example.features(job.probe.frame)
-    forward = np.asarray(model(probe))[:, 0]
+    probe = features(job.probe.frame)
+    forward = np.asarray(model(probe), np.float64)[:, 0]
 
     def read() -> Dict[str, Any]:
-        return job.canonical(dict((k, v.numpy()) for k, v in example.variables("keras3", model).items()))
+        return job.canonical(dict((k, v.numpy()) for k, v in variables(model).items()))
 
-    data = plan_dataset(job.plan, example.features(job.dataset.frame), job.dataset.floats("y").reshape(-1, 1))
+    data = plan_dataset(job.plan, features(job.dataset.frame), label)
     snapshots, first, scale = custom_loop(strategy, model, model.trainable_variables, optimizer, data, job.plan, read,
-                                          naive=False)
-    trained = Trained(snapshots[-1], snapshots, {"keras": keras.__version__}, predictions=np.asarray(model(probe))[:, 0],
-                      start=job.init, steps=int(optimizer.iterations.numpy()),
-                      settings=_loop_settings(optimizer, job.plan),
+                                          naive=False, reduction=reduction)
+    logits = model(probe)
+    used = dict(_loop_settings(optimizer, job.plan, reduction), **(more(logits) if more else {}))
+    trained = Trained(snapshots[-1], snapshots, {"keras": keras.__version__},
+                      predictions=np.asarray(logits, np.float64)[:, 0], start=job.init,
+                      steps=int(optimizer.iterations.numpy()), settings=used,
                       stages={"forward": forward, "first_step": first})
     return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)
+
+
+def mlp_loop(job) -> Trained:
+    """examples/mlp's Keras 3 network from the shared start, Adam (every setting explicit), in :func:`keras3_loop`."""
+    import keras
+
+    example, hp = mlp_example.module("tf2_mlp"), job.hp
+    return keras3_loop(job, lambda: example.build(keras), lambda model: example.variables("keras3", model),
+                       lambda: keras.optimizers.Adam(learning_rate=hp["learning_rate"], beta_1=hp["beta_1"],
+                                                     beta_2=hp["beta_2"], epsilon=hp["epsilon"]),
+                       example.features, job.dataset.floats("y").reshape(-1, 1))
 
 # ---------------------------------------------------------------- the canned DNN
 def canned_dnn_fit(job) -> Trained:
@@ -243,7 +259,7 @@ def canned_dnn_fit(job) -> Trained:
 
 
 def canned_dnn_loop(job) -> Trained:
-    """The port's Keras 3 network and optimizer, from the shared start, in :func:`custom_loop` with the case's loss
+    """The port's Keras 3 network and optimizer, from the shared start, in :func:`keras3_loop` with the case's loss
     reduction over the global batch (its SUM: each replica sums its share)."""
     import keras
 
@@ -252,34 +268,14 @@ def canned_dnn_loop(job) -> Trained:
     from modern_tf2 import canned as port
     from modern_tf2 import canned_dnn
 
-    hp, n = job.hp, replicas(job)
+    hp = job.hp
     if hp["loss_reduction"] not in CANNED_LOSS_REDUCTIONS:
         raise RegistryError("%s: loss_reduction %r" % (job.run_key, hp["loss_reduction"]),
                             expected="one of " + ", ".join(CANNED_LOSS_REDUCTIONS), found=repr(hp["loss_reduction"]),
                             fix="declare loss_reduction='sum' (the canned head's) or 'mean'")
-    strategy = distribute.strategy_for(n)
-    with strategy.scope(), distribute.capture() as created:
-        model = canned_dnn.build(keras, "keras3", hp)
-        live = port.variables("keras3", model)
-        for name, value in job.start_for(dict((k, v.numpy()) for k, v in live.items())).items():
-            live[name].assign(value)
-        optimizer = port.optimizer(keras, hp)
-        optimizer.build(model.trainable_variables)
-    probe = port.inputs(job.probe.frame, [], DNN_FEATURES)
-    forward = np.asarray(model(probe), np.float64)[:, 0]
-
-    def read() -> Dict[str, Any]:
-        return job.canonical(dict((k, v.numpy()) for k, v in port.variables("keras3", model).items()))
-
     label = job.dataset.floats(job.case.label).astype(np.float32).reshape(-1, 1)
-    data = plan_dataset(job.plan, port.inputs(job.dataset.frame, [], DNN_FEATURES), label)
-    snapshots, first, scale = custom_loop(strategy, model, model.trainable_variables, optimizer, data, job.plan, read,
-                                          naive=False, reduction=hp["loss_reduction"])
-    logits = model(probe)
-    used = dict(_loop_settings(optimizer, job.plan, hp["loss_reduction"]), label_shape=port.shape(label.shape),
-                logits_shape=port.shape(logits.shape))  # as the fit port and the Estimator record them
-    trained = Trained(snapshots[-1], snapshots, {"keras": keras.__version__},
-                      predictions=np.asarray(logits, np.float64)[:, 0], start=job.init,
-                      steps=int(optimizer.iterations.numpy()), settings=used,
-                      stages={"forward": forward, "first_step": first})
-    return distribute.record(trained, strategy, n, created, job.plan.batch_size, scale)
+    return keras3_loop(job, lambda: canned_dnn.build(keras, "keras3", hp),
+                       lambda model: port.variables("keras3", model), lambda: port.optimizer(keras, hp), lambda frame: port.inputs(frame, [], DNN_FEATURES), label,
+                       reduction=hp["loss_reduction"],
+                       more=lambda logits: {"label_shape": port.shape(label.shape),  # as the fit port and the
+                                            "logits_shape": port.shape(logits.shape)})  # Estimator record them

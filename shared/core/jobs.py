@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from shared.core import atomic
 from shared.core.counts import from_environment, whole_number
+from shared.core.launcher import die_with
 
 MAX_AUTO_JOBS = 4  # each job is one more TensorFlow process (its import and its memory); more rarely pays here
 PLAN_FILE = "plan.json"
@@ -135,23 +136,13 @@ class Claims(object):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to SIGKILL this process when the process that started it dies (no-op elsewhere)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class Worker(object):
     """One worker process: started with ``command``, its output passed line by line to ``log``."""
 
     def __init__(self, command: Sequence[str], log: Callable[[str], None]) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")  # its log lines as they happen, not when it exits
         self.proc = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                     universal_newlines=True, preexec_fn=_die_with_parent if os.name == "posix" else None)
+                                     universal_newlines=True, preexec_fn=die_with(os.getpid()))
         self.pid = self.proc.pid
         self.relay = threading.Thread(target=self._relay, args=(log,), name="tfkit-worker-%d" % self.pid)
         self.relay.daemon = True

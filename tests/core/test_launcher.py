@@ -82,7 +82,7 @@ def workers_up(folder, n=2, within=20.0):
     raise AssertionError("the workers did not come up in %s" % folder)
 
 
-def test_each_worker_gets_its_own_task_on_distinct_loopback_ports(tmp_path, worker):
+def test_each_worker_gets_its_own_task_on_distinct_loopback_ports(tmp_path, worker, monkeypatch):
     folder = str(tmp_path / "run")
     proc = start(folder, "ok", worker, "--timeout", "60")
     assert proc.wait(timeout=60) == 0, proc.stdout.read()
@@ -94,6 +94,16 @@ def test_each_worker_gets_its_own_task_on_distinct_loopback_ports(tmp_path, work
     record = json.load(open(os.path.join(folder, "launch.json")))
     assert record["outcome"] == "done" and record["exit_codes"] == [0, 0]
     assert ["127.0.0.1:%d" % p for p in record["ports"]] == hosts
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setenv("PYTHONPATH", REPO)
+    here = launcher.Launch([sys.executable, worker, "ok"], 2, str(tmp_path / "in-process"))  # in this process
+    here.start()
+    try:
+        assert here.wait(60) == "done"
+    finally:
+        here.stop()
+    tasks = [json.load(open(launcher.worker_result(i, here.folder)))["tf_config"]["task"]["index"] for i in range(2)]
+    assert tasks == [0, 1]
     assert "TF_CONFIG" not in os.environ  # only the workers' environments get one
 
 
