@@ -225,18 +225,12 @@ def train(job, make: Callable[[Any, Any], Any], strings: List[str], floats: List
     spec = artifacts.parse_spec(columns=columns)
 
     def keep(estimator, trajectory):
-        held = {}  # type: Dict[str, Any]
-
-        def predicted(prefix):  # the model_fn in PREDICT mode, set to the kept checkpoint's tensors: the final
-            weights = [trajectory.start, artifacts.read_checkpoint(prefix)]  # checkpoint holds the last snapshot's
-            held["start"], held["final"] = predict_from(estimator, probe, key, weights, checkpoint_name)
-            return held["final"][:, 0]
-
-        artifacts.keep(job, estimator, spec, key=key, predicted=predicted)  # checkpoint, export, predictions for TF2
-        if "final" not in held:  # no artifacts kept (a run outside a results folder) or keeping them failed
-            held["final"], held["start"] = predict_from(estimator, probe, key, [trajectory.snapshots[-1],
-                                                                                trajectory.start], checkpoint_name)
-        return held["final"][:, 0], held["start"][:, 0]
+        final, start = predict_from(estimator, probe, key, [trajectory.snapshots[-1], trajectory.start],
+                                    checkpoint_name)  # the model_fn in PREDICT mode, set to the session's weights
+        # checkpoint, export and predictions for TF2: the final checkpoint holds the last snapshot's tensors, so its
+        # predictions are these
+        artifacts.keep(job, estimator, spec, key=key, predicted=lambda prefix: final[:, 0])
+        return final[:, 0], start[:, 0]
 
     try:
         with built_optimizers() as built:
