@@ -348,17 +348,20 @@ def _roll_back_all(args, root: str, cases) -> int:
     t0 = time.perf_counter()
     setup("cpu", args.threads, args.tf_log)
     failed = 0
-    graphs = {}  # type: Dict[Any, Any]
+    graphs, sources_of = {}, {}  # type: Dict[Any, Any], Dict[str, Dict[str, Any]]
     for case, tf2, impl, folder, path in pending:
-        sources = store.tf1_sources(root, args.env, case)
+        if case.name not in sources_of:  # the TF1 manifests of a case, read once for all its TF2 models
+            sources_of[case.name] = store.tf1_sources(root, args.env, case)
+        sources = sources_of[case.name]
         record = store.read_record(path)
         result = {"case": case.name, "tf2": "%s/%s/%s" % (tf2, case.name, impl),
                   "record_sha256": store.sha256_file(path), "sources": {}}
         for tf1_impl, source in sorted(sources.items()):
             where = "%s/%s/%s <- %s" % (args.env, case.name, tf1_impl, result["tf2"])
-            if store.unusable(source) and store.unusable(source)["status"] == "error":  # a damaged manifest
+            unusable = store.unusable(source)
+            if unusable is not None and unusable["status"] == "error":  # a damaged manifest
                 failed += 1
-                result["sources"][tf1_impl] = store.unusable(source)
+                result["sources"][tf1_impl] = unusable
                 print("%s: rollback FAILED: %s" % (where, source["error"]["message"].splitlines()[0]))
                 continue
             if source.get("status") != "ok" or record.get("status") != "ok":

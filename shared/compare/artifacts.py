@@ -119,7 +119,7 @@ def compare_artifacts(ctx, runs: Mapping[str, Mapping[str, Any]]) -> Tuple[List[
     """Every artifact comparison of ``ctx.case`` (none when its TF1 run kept no artifacts), and what the report shows."""
     case = ctx.case
     checks = dict((k, case.check(k)) for k in ARTIFACT_KINDS)
-    sources = _Sources(ctx, runs, any(checks.values()))
+    sources = _Sources(ctx, runs, case.keeps_artifacts)
     out = list(sources.problems)
     if not sources.usable:
         return out, {}

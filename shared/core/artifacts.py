@@ -22,6 +22,7 @@ import numpy as np
 from shared.core import SCHEMA_VERSION, atomic
 from shared.core.data import sha256_file  # noqa: F401 - the artifacts' checksums are the data's
 from shared.core.errors import ArtifactError
+from shared.core.results import run_id
 
 ARTIFACTS = "artifacts"
 MANIFEST = "manifest.json"  # a TF1 implementation's artifacts: files with their SHA-256, and what they are
@@ -213,7 +214,7 @@ def tf1_sources(root: str, env: str, case) -> Dict[str, Dict[str, Any]]:
         try:
             record = read_record(os.path.join(folder, MANIFEST))
         except ArtifactError as exc:
-            record = {"status": DAMAGED, "error": error_of(exc), "run_id": "%s/%s/%s" % (env, case.name, impl)}
+            record = {"status": DAMAGED, "error": error_of(exc), "run_id": run_id(env, case.name, impl)}
         if record is not None:
             record["folder"] = folder
             out[impl] = record
