@@ -18,12 +18,13 @@ What a distributed TF1 run needs beyond ``legacy_tf1.feeding``:
 """
 
 import threading
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping
 
 import numpy as np
 
-from shared.core.errors import RegistryError, TrainingError
+from shared.core.errors import RegistryError
 from shared.core.replicas import check as replicas_check
+from shared.core.replicas import copies
 from shared.core.replicas import loss_scale
 from shared.core.replicas import settings as distribute_settings
 
@@ -172,25 +173,14 @@ class Replicas(object):
 
     def info(self, strategy, replicas: int) -> Dict[str, Any]:
         """Strategy, replica count, devices and where each copy lived; copies that differ are a TrainingError."""
-        spread = 0.0
-        distinct = [name for name, copies in self.copies.items() if len(set(d for d, _ in copies)) != replicas]
-        if not self.copies or distinct:
-            raise TrainingError("the replicas' variable copies are not on %d distinct devices" % replicas,
-                                expected="%d copies per variable, one per replica device" % replicas,
-                                found=", ".join(distinct[:3]) or "no trainable variable",
-                                fix="give the Estimator RunConfig(train_distribute=..., session_config=...) "
-                                    "from legacy_tf1.distribute.run_config")
-        for name, copies in self.copies.items():
-            first = copies[0][1]
-            spread = max([spread] + [float(np.max(np.abs(v - first))) if v.size else 0.0 for _, v in copies])
-        if spread != 0.0:
-            raise TrainingError("the replicas' copies of the variables differ", expected="identical copies (mirrored)",
-                                found="max |copy - copy 0| = %.3g" % spread, fix="this is a bug in the strategy setup")
+        held = copies(list(self.copies.items()), replicas,
+                      fix="give the Estimator RunConfig(train_distribute=..., session_config=...) from "
+                          "legacy_tf1.distribute.run_config")
         devices = list(strategy.extended.worker_devices) if strategy is not None else [current()]
         name = type(strategy).__name__ if strategy is not None else "none"
         return {"strategy": name[:-2] if name.endswith("V1") else name, "replicas": int(replicas),
-                "devices": devices, "copy_devices": sorted(set(d for cs in self.copies.values() for d, _ in cs)),
-                "copy_spread": spread, "loss_scale": self.loss_scale}
+                "devices": devices, "copy_devices": held["copy_devices"], "copy_spread": held["copy_spread"],
+                "loss_scale": self.loss_scale}
 
 
 class Run(object):

@@ -29,7 +29,7 @@ import numpy as np
 from shared.core import atomic, launcher
 from shared.core.errors import DeviceError, TrainingError
 from shared.core.replicas import check as replicas_check
-from shared.core.replicas import device_key
+from shared.core.replicas import copies, device_key
 from shared.core.results import Trained
 from shared.core.weights import as_arrays, to_json
 
@@ -118,26 +118,12 @@ def capture() -> Iterator[List[Any]]:
 def copies_of(strategy, variables: Sequence[Any], replicas: int) -> Dict[str, Any]:
     """Where each trainable variable's replica copies live, checked: as many copies as local replicas, on distinct
     devices, all equal; a :class:`TrainingError` otherwise. (Metric accumulators are per replica by design.)"""
-    spread, devices, problems = 0.0, set(), []
     weights = [v for v in variables if getattr(v, "trainable", False)]
-    if not weights:
-        problems.append("no trainable variable was made inside the strategy's scope")
-    for variable in weights:
-        local = strategy.experimental_local_results(variable)
-        where = [str(getattr(c, "device", "") or current()) for c in local]
-        values = [np.asarray(c.numpy()) for c in local]
-        if len(set(device_key(w) for w in where)) != len(local) or len(local) != replicas:
-            problems.append("%s: %d copies on %s" % (getattr(variable, "name", "?"), len(local), ", ".join(where)))
-        spread = max([spread] + [float(np.max(np.abs(v - values[0]))) if v.size else 0.0 for v in values])
-        devices.update(where)
-    if problems or spread != 0.0:
-        raise TrainingError(
-            "the replicas' variable copies are not %d distinct equal copies" % replicas,
-            expected="%d copies per variable, one per replica device, all equal" % replicas,
-            found="; ".join(problems[:3]) or "max |copy - copy 0| = %.3g" % spread,
-            fix="create the model and optimizer inside strategy.scope() on a side split with --cpu-devices",
-        )
-    return {"copy_devices": sorted(devices), "copy_spread": spread, "variables": len(weights)}
+    held = [(getattr(v, "name", "?"), [(str(getattr(c, "device", "") or current()), np.asarray(c.numpy()))
+                                       for c in strategy.experimental_local_results(v)]) for v in weights]
+    out = copies(held, replicas, fix="create the model and optimizer inside strategy.scope() on a side split with "
+                                     "--cpu-devices")
+    return dict(out, variables=len(weights))
 
 
 def record(trained: Trained, strategy, replicas: int, variables: Sequence[Any], global_batch: int,

@@ -1,11 +1,11 @@
 """What both sides check and record of a distributed run: the replicas really got, and the loss scale as trained."""
 
 import re
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Sequence, Tuple
 
 import numpy as np
 
-from shared.core.errors import DeviceError
+from shared.core.errors import DeviceError, TrainingError
 
 _DEVICE = re.compile(r"device:([A-Za-z]+):(\d+)$")
 
@@ -38,6 +38,28 @@ def check(asked: int, in_sync: int, devices: Sequence[str], available: Sequence[
                 ", ".join(sorted(known)) or "none"),
             fix=fix,
         )
+
+
+def copies(per_variable: Sequence[Tuple[str, Sequence[Tuple[str, Any]]]], replicas: int, fix: str) -> Dict[str, Any]:
+    """Each trainable variable's replica copies, ``(name, [(device, value), ...])``, checked: ``replicas`` copies
+    on distinct devices, all equal, else a :class:`TrainingError`; where they lived and their largest spread."""
+    spread, devices, problems = 0.0, set(), []
+    if not per_variable:
+        problems.append("no trainable variable")
+    for name, held in per_variable:
+        where = [str(d) for d, _ in held]
+        if len(held) != replicas or len(set(device_key(d) for d in where)) != len(held):
+            problems.append("%s: %d copies on %s" % (name, len(held), ", ".join(where)))
+        first = np.asarray(held[0][1])
+        spread = max([spread] + [float(np.max(np.abs(np.asarray(v) - first))) if first.size else 0.0
+                                 for _, v in held])
+        devices.update(where)
+    if problems or spread != 0.0:
+        raise TrainingError(
+            "the replicas' variable copies are not %d distinct equal copies" % replicas,
+            expected="%d copies per variable, one per replica device, all equal" % replicas,
+            found="; ".join(problems[:3]) or "max |copy - copy 0| = %.3g" % spread, fix=fix)
+    return {"copy_devices": sorted(devices), "copy_spread": spread}
 
 
 def loss_scale(parts: Any) -> float:

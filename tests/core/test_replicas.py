@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from shared.core import replicas
-from shared.core.errors import DeviceError, KitError
+from shared.core.errors import DeviceError, KitError, TrainingError
 
 HERE = ["/job:localhost/replica:0/task:0/device:CPU:0", "/job:localhost/replica:0/task:0/device:CPU:1"]
 
@@ -57,3 +57,17 @@ def test_the_distribute_settings_are_the_same_keys_on_both_sides():
     assert replicas.settings("MirroredStrategy", 2, 1000, 1.0) == {
         "strategy": "MirroredStrategy", "replicas": 2.0, "global_batch": 1000.0, "replica_batch": 500.0,
         "loss_scale": 1.0}
+
+
+def test_replica_copies_must_be_as_many_distinct_and_equal():
+    a, b = "/job:localhost/replica:0/task:0/device:CPU:0", "/job:localhost/replica:0/task:0/device:CPU:1"
+    w = np.array([1.0, 2.0], np.float32)
+    out = replicas.copies([("w", [(a, w), (b, w.copy())]), ("b", [(a, np.zeros(0)), (b, np.zeros(0))])], 2, fix="f")
+    assert out == {"copy_devices": [a, b], "copy_spread": 0.0}
+    for held, found in (([("w", [(a, w), (b, w + 0.5)])], "max |copy - copy 0| = 0.5"),
+                        ([("w", [(a, w), ("/cpu:0", w)])], "w: 2 copies on %s, /cpu:0" % a),
+                        ([("w", [(a, w)])], "w: 1 copies on %s" % a),
+                        ([], "no trainable variable")):
+        with pytest.raises(TrainingError) as err:
+            replicas.copies(held, 2, fix="f")
+        assert found in str(err.value) and "2 distinct equal copies" in str(err.value)
