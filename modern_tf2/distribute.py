@@ -269,7 +269,6 @@ def worker_main(argv: Sequence[str]) -> None:
     """One worker: rebuild the job from the results folder, join the cluster, train, write the result, wait for
     the peers, leave without TensorFlow's teardown (it can block on a peer that is gone)."""
     import argparse
-    import copy
     import importlib
     import traceback
 
@@ -279,27 +278,21 @@ def worker_main(argv: Sequence[str]) -> None:
     parser.add_argument("--job", required=True, help="the job.json the parent wrote")
     spec = _read(parser.parse_args(argv).job)
     try:
-        from shared.core import data
-        from shared.core.plan import for_case
         from shared.core.registry import get_case, use_folders
-        from shared.core.runner import Job
+        from shared.core.runner import Job, case_data, with_overrides
 
         from modern_tf2.device import setup
 
         setup("cpu", int(spec["threads"]))
         use_folders(spec["folders"])
-        case = copy.copy(get_case(spec["case"]))
-        case.hyperparameters = dict(spec["hyperparameters"])
+        case = with_overrides(get_case(spec["case"]), spec["hyperparameters"])  # the case as the parent trains it
         root = spec["root"]
-        dataset = data.load(root, case)
-        plan = for_case(case, dataset.n_rows)
+        dataset, plan, probe, init = case_data(root, case)
         if plan.sha256() != spec["plan_sha256"]:
             raise TrainingError("worker plan differs from the parent's", expected=spec["plan_sha256"][:12],
                                 found=plan.sha256()[:12], fix="run the workers on the parent's results folder")
-        job = Job("tf2", spec["impl"], case, dataset, plan,
-                  data.load_probe(root, case) if case.check("predictions") else None,
-                  data.load_init(root, case) if case.init is not None else None,
-                  os.environ.get(launcher.DIR_ENV), spec["env"], root)
+        job = Job("tf2", spec["impl"], case, dataset, plan, probe, init, os.environ.get(launcher.DIR_ENV), spec["env"],
+                  root)
         task = json.loads(os.environ["TF_CONFIG"])["task"]
         strategy = multiworker_strategy(int(spec["workers"]))
         print("worker %d: strategy up, %d replicas in sync, pid %d" % (task["index"], strategy.num_replicas_in_sync,

@@ -184,6 +184,16 @@ class Job(object):
         return self.names.from_canonical(self.init)
 
 
+def case_data(root: str, case: Case):
+    """What a job of ``case`` (as trained, overrides included) is handed from ``root``: its dataset, the plan
+    over it, the probe set where the case checks predictions, and the shared initial weights where it has them."""
+    dataset = data.load(root, case)
+    plan = for_case(case, dataset.n_rows)
+    probe = data.load_probe(root, case) if case.check("predictions") else None
+    init = data.load_init(root, case) if case.init is not None else None
+    return dataset, plan, probe, init
+
+
 def _error(exc: BaseException) -> Dict[str, str]:
     return {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
 
@@ -227,12 +237,9 @@ class _Side(object):
         if not impls:
             return
         try:
-            dataset = data.load(self.root, case)
             overrides = parse_overrides(self.args.override, case)
             trained_case = with_overrides(case, overrides)
-            plan = for_case(trained_case, dataset.n_rows)  # the plan of the case as trained, overrides included
-            probe = data.load_probe(self.root, case) if case.check("predictions") else None
-            init = data.load_init(self.root, case) if case.init is not None else None
+            dataset, plan, probe, init = case_data(self.root, trained_case)
             design = models.design(dataset, trained_case.hyperparameters) if case.model else None
             functions = dict((impl, resolve(case, self.side, impl)) for impl in impls)
             inputs = results.CaseInputs(case, dataset, plan, overrides, probe,
