@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from shared.core.errors import ArtifactError
-from shared.core.weights import NameMap
+from shared.core.weights import NameMap, tiles
 
 STEP = "global_step"  # TF1's step counter: every Estimator graph restores it
 KINDS = {"string": "bytes_list", "float32": "float_list", "int64": "int64_list"}  # parse-spec dtype -> Example kind
@@ -196,9 +196,7 @@ def _tiling(table: Table, weight: str, rows: int) -> Optional[str]:
     parts = table.parts(weight)
     if not parts or parts[0][1].part is None:
         return None
-    spans = [t.part for _, t in parts]
-    ends = [0] + [b for _, b in spans]
-    if any(a != end for (a, _), end in zip(spans, ends)) or spans[-1][1] != rows:
+    if not tiles([t.part for _, t in parts], rows):
         return "the parts of %r (%s) do not cover its %d rows each once" % (
             weight, ", ".join("%s -> rows %d:%d" % (k, t.part[0], t.part[1]) for k, t in parts), rows)
     return None
@@ -307,6 +305,11 @@ def plan_rollback(table: Table, values: Mapping[str, np.ndarray], step: int,
     lost = sorted(set(values) - mapped)
     if lost:
         problems.append("model weight(s) the table gives no checkpoint key, which TF1 could not restore: %s" % _few(lost))
+    for weight in sorted(set(t.weight for t in table.targets.values() if t.part is not None) & set(values)):
+        value = np.asarray(values[weight])  # a weight split by rows: its parts checked once
+        tiling = _tiling(table, weight, value.shape[0] if value.ndim else 0)
+        if tiling:
+            problems.append(tiling)
     out = OrderedDict()  # type: Dict[str, np.ndarray]
     for key, target in table.targets.items():
         if target.weight not in values:
@@ -315,9 +318,6 @@ def plan_rollback(table: Table, values: Mapping[str, np.ndarray], step: int,
             continue
         value = np.asarray(values[target.weight])
         if target.part is not None:
-            tiling = _tiling(table, target.weight, value.shape[0] if value.ndim else 0)
-            if tiling and tiling not in problems:
-                problems.append(tiling)
             out[key] = value[target.part[0]:target.part[1]]
             continue
         try:

@@ -8,7 +8,7 @@ canonical weight nothing provides, so a wrong or partial map fails loudly instea
 
 import math
 import re
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -61,6 +61,13 @@ def max_abs_change(start: Mapping[str, Any], end: Mapping[str, Any]) -> float:
     changes = [float(np.max(np.abs(np.asarray(end[n], np.float64) - np.asarray(start[n], np.float64))))
                for n in start if n in end and np.size(start[n])]
     return max(changes) if changes else 0.0
+
+
+def tiles(spans: Sequence[Tuple[int, int]], rows: Optional[int] = None) -> bool:
+    """Whether the row slices ``[(a, b), ...]``, in order, follow each other from row 0 (each row once) and, given
+    ``rows``, end at it: the rule of a weight split by rows, in a name map and in a restore table alike."""
+    ends = [0] + [b for _, b in spans]
+    return all(a == end for (a, _), end in zip(spans, ends)) and (rows is None or bool(spans) and spans[-1][1] == rows)
 
 
 class NameMap(object):
@@ -122,8 +129,7 @@ class NameMap(object):
                     fix="fix the case's names table",
                 )
             parts.sort(key=lambda p: p[0] or (0, 0))
-            ends = [0] + [rows[1] for rows, _ in parts if rows is not None]
-            if parts[0][0] is not None and any(rows[0] != end for (rows, _), end in zip(parts, ends)):
+            if parts[0][0] is not None and not tiles([rows for rows, _ in parts]):
                 raise RegistryError(
                     "%s: the row slices of %r do not follow each other from row 0" % (self.run_key, base),
                     expected="slices [0:a], [a:b], [b:c], ... each row once",

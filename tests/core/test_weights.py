@@ -5,7 +5,7 @@ import pytest
 
 from shared.core.case import Init, InitSpec
 from shared.core.errors import RegistryError
-from shared.core.weights import NameMap, as_arrays, draw, elements, max_abs_change, to_json
+from shared.core.weights import NameMap, as_arrays, draw, elements, max_abs_change, tiles, to_json
 
 CANON = {"hidden_0/kernel": np.zeros((2, 3)), "hidden_0/bias": np.zeros(3)}
 TABLE = {"dense/kernel": "hidden_0/kernel", "dense/bias": "hidden_0/bias"}
@@ -115,3 +115,11 @@ def test_truncated_normal_init_stays_within_two_standard_deviations():
     e = draw(spec)["e"]
     assert e.dtype == np.float32 and np.all(np.abs(e) <= 1.0) and 0.3 < e.std() < 0.5
     assert np.array_equal(e, draw(spec)["e"])
+
+
+def test_row_slices_tile_a_weight_from_row_0_each_row_once():
+    assert tiles([(0, 5), (5, 6)]) and tiles([(0, 5), (5, 6)], 6)
+    assert not tiles([(0, 5), (5, 6)], 7)  # a row left over
+    assert not tiles([(1, 5), (5, 6)])  # not from row 0
+    assert not tiles([(0, 5), (4, 6)]) and not tiles([(0, 4), (5, 6)])  # a row twice, a row missed
+    assert tiles([]) and not tiles([], 3)
