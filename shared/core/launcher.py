@@ -186,14 +186,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ending = threading.RLock()  # a signal handler runs on the main thread, maybe inside the block below
     ended = []  # type: List[str]
 
-    def end_now(outcome: str, code: int) -> None:
-        with ending:  # a signal, the stdin watch and the normal end may all arrive: one cleanup
+    def finish(outcome: str, **more: object) -> None:
+        with ending:  # a signal, the stdin watch and the normal end may all arrive: one cleanup, the first
             if ended:
                 return
             ended.append(outcome)
             launch.stop()
-            launch.record.update(outcome=outcome)
+            launch.record.update(outcome=outcome, **more)
             launch.write()
+
+    def end_now(outcome: str, code: int) -> None:
+        finish(outcome)
         os._exit(code)
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -204,12 +207,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t0 = time.perf_counter()
     launch.start()
     outcome = launch.wait(args.timeout)
-    with ending:
-        if not ended:
-            ended.append(outcome)
-            launch.stop()
-            launch.record.update(outcome=outcome, wall_s=time.perf_counter() - t0, timeout_s=args.timeout)
-            launch.write()
+    finish(outcome, wall_s=time.perf_counter() - t0, timeout_s=args.timeout)
     return EXIT.get(ended[0], 1)
 
 
